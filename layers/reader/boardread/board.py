@@ -1,0 +1,202 @@
+"""Find the board in a photo and warp it flat."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import itertools
+
+import cv2
+import numpy as np
+
+BOARD_SIDE = 512  # long side of the flattened board
+_SEARCH_SIDE = 480  # long side of the copy the outline is searched on
+_MIN_AREA = 0.12  # a board covers at least this share of the photo
+_MAX_AREA = 0.985  # ... and is not the photo's own edge
+_MIN_EDGE_CONTRAST = 12.0  # grey levels between just inside and just outside the outline
+_MIN_EDGE_SUPPORT = 0.8  # share of the outline that runs along a real edge in the photo
+_MAX_VERTICES = 10  # outlines simplified to more corners than this are not tried as 4-subsets
+_EDGE_GRADIENT = 40.0  # Sobel magnitude that counts as an edge
+
+
+@dataclass(frozen=True)
+class Board:
+    """The flattened board (uint8 grey) and whether an outline was found."""
+
+    image: np.ndarray
+    found: bool
+    corners: np.ndarray | None = None  # tl, tr, br, bl in the decoded photo's pixels
+
+
+def extract_board(grey: np.ndarray) -> Board:
+    """The board warped flat, or the whole photo when no outline is found."""
+    corners = find_board(grey)
+    if corners is None:
+        return Board(image=_fit(grey, BOARD_SIDE), found=False)
+    return Board(image=flatten_board(grey, corners), found=True, corners=corners)
+
+
+def find_board(grey: np.ndarray) -> np.ndarray | None:
+    """Corners (tl, tr, br, bl) of the board's outline in ``grey``, or None."""
+    scale = min(1.0, _SEARCH_SIDE / max(grey.shape[:2]))
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    gradient = _gradient(small)
+    contours = _large_contours(small)
+    scored = []
+    # Hull outlines first; the slower corner subsets only when no hull outline holds up.
+    for subsets in (False, True):
+        quads = [q for c in contours for q in _as_quads(c, subsets=subsets)
+                 if _plausible(q, small.shape)]
+        scored = [q for q in quads if _edge_support(gradient, q) >= _MIN_EDGE_SUPPORT
+                  and _edge_contrast(small, q) >= _MIN_EDGE_CONTRAST]
+        if scored:
+            break
+    if not scored:
+        return None
+    # The largest well-supported outline: partial outlines (three corners and a point where a
+    # stroke or shadow crosses an edge) are always smaller than the board's own.
+    largest = max(scored, key=cv2.contourArea)
+    return order_corners(largest.astype(np.float32) / scale)
+
+
+def flatten_board(grey: np.ndarray, corners: np.ndarray, side: int = BOARD_SIDE) -> np.ndarray:
+    """Warp the quadrilateral ``corners`` to an upright rectangle whose long side is ``side``."""
+    tl, tr, br, bl = corners
+    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    scale = side / max(width, height, 1.0)
+    w, h = max(8, round(width * scale)), max(8, round(height * scale))
+    # Shrink the photo first so the warp never samples more than ~2:1 (thin strokes survive).
+    pre = min(1.0, 2.0 * scale)
+    if pre < 1.0:
+        grey = cv2.resize(grey, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA)
+        corners = corners * pre
+    target = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    return cv2.warpPerspective(grey, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Four points as top-left, top-right, bottom-right, bottom-left."""
+    pts = points.reshape(4, 2).astype(np.float32)
+    s = pts.sum(axis=1)
+    d = np.diff(pts, axis=1).ravel()
+    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]])
+
+
+def _large_contours(small: np.ndarray) -> list[np.ndarray]:
+    """Outlines big enough to be a board, from edges and from both threshold polarities."""
+    area = small.shape[0] * small.shape[1]
+    median = float(np.median(small))
+    edges = cv2.Canny(small, 0.5 * median + 10, 1.2 * median + 30)
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8), iterations=2)
+    _, otsu = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    # Opening cuts the thin bridges (cables, shadows, clutter) that join a board to its
+    # surroundings in a threshold image.
+    binaries = [edges, cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))]
+    for region in (otsu, 255 - otsu):
+        binaries.append(region)
+        for k in (11, 25):
+            kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))  # rect: separable, fast
+            binaries.append(cv2.morphologyEx(region, cv2.MORPH_OPEN, kernel))
+    found = []
+    for binary in binaries:
+        contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        found += [c for c in contours if cv2.contourArea(c) >= _MIN_AREA * area]
+    return found
+
+
+def _as_quads(contour: np.ndarray, *, subsets: bool) -> list[np.ndarray]:
+    """Quadrilaterals made of the outline's corners.
+
+    The convex hull covers a board seen alone; when the board's region has merged with
+    something beside it, the board's four corners are still among the outline's vertices.
+    """
+    if not subsets:
+        hull = cv2.convexHull(contour)
+        perimeter = cv2.arcLength(hull, True)
+        for eps in (0.02, 0.035, 0.05):
+            approx = cv2.approxPolyDP(hull, eps * perimeter, True)
+            if len(approx) == 4 and cv2.isContourConvex(approx):
+                return [approx.reshape(4, 2).astype(np.float32)]
+        return []
+    quads = []
+    perimeter = cv2.arcLength(contour, True)
+    for eps in (0.01, 0.02, 0.03, 0.05):
+        poly = cv2.approxPolyDP(contour, eps * perimeter, True).reshape(-1, 2)
+        if len(poly) <= _MAX_VERTICES:
+            break
+    if 4 < len(poly) <= _MAX_VERTICES:
+        for idx in itertools.combinations(range(len(poly)), 4):
+            quad = poly[list(idx)].astype(np.float32)
+            if cv2.isContourConvex(quad.reshape(4, 1, 2)):
+                quads.append(quad)
+    return quads
+
+
+def _plausible(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """A board seen in perspective: big, roughly rectangular, filling its outline, not the frame
+    of the photo itself."""
+    h, w = shape[:2]
+    quad_area = cv2.contourArea(quad)
+    if not _MIN_AREA * w * h <= quad_area <= _MAX_AREA * w * h:
+        return False
+    margin = 0.02 * max(w, h)
+    near_edge = ((quad[:, 0] < margin) | (quad[:, 0] > w - 1 - margin)
+                 | (quad[:, 1] < margin) | (quad[:, 1] > h - 1 - margin))
+    if near_edge.sum() >= 3:
+        return False
+    ordered = order_corners(quad)
+    edges = np.roll(ordered, -1, axis=0) - ordered
+    sides = np.sqrt((edges**2).sum(axis=1))
+    if min(sides[0], sides[2]) < 0.55 * max(sides[0], sides[2]):
+        return False
+    if min(sides[1], sides[3]) < 0.55 * max(sides[1], sides[3]):
+        return False
+    incoming = np.roll(edges, 1, axis=0)
+    cos = -(incoming * edges).sum(axis=1) / (np.roll(sides, 1) * sides + 1e-6)
+    return bool(np.abs(cos).max() <= 0.57)  # every corner angle within 55..125 degrees
+
+
+def _gradient(small: np.ndarray) -> np.ndarray:
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+    return cv2.dilate(cv2.magnitude(gx, gy), np.ones((5, 5), np.uint8))
+
+
+def _edge_support(gradient: np.ndarray, quad: np.ndarray) -> float:
+    """Share of points along the outline that lie on a strong edge of the photo."""
+    h, w = gradient.shape
+    t = np.linspace(0, 1, 40, endpoint=False)[:, None]
+    points = np.concatenate([a + (b - a) * t for a, b in zip(quad, np.roll(quad, -1, axis=0))])
+    xs = np.clip(points[:, 0].round().astype(int), 0, w - 1)
+    ys = np.clip(points[:, 1].round().astype(int), 0, h - 1)
+    return float((gradient[ys, xs] >= _EDGE_GRADIENT).mean())
+
+
+def _edge_contrast(small: np.ndarray, quad: np.ndarray) -> float:
+    """Median grey just inside the outline against just outside it.
+
+    A real board differs from what surrounds it; a square drawn on a board does not.
+    """
+    centre = quad.mean(axis=0)
+    masks = []
+    for inner, outer in ((0.90, 0.97), (1.03, 1.10)):
+        ring = np.zeros(small.shape, np.uint8)
+        cv2.fillConvexPoly(ring, ((quad - centre) * outer + centre).astype(np.int32), 255)
+        cv2.fillConvexPoly(ring, ((quad - centre) * inner + centre).astype(np.int32), 0)
+        masks.append(ring)
+    inside = small[masks[0] > 0]
+    outside = small[masks[1] > 0]
+    if inside.size < 20 or outside.size < 20:
+        return 0.0
+    return abs(float(np.median(inside)) - float(np.median(outside)))
+
+
+def _fit(grey: np.ndarray, side: int) -> np.ndarray:
+    scale = side / max(grey.shape[:2])
+    if scale >= 1.0:
+        return grey
+    return cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

@@ -1,0 +1,128 @@
+"""From a flattened board to the MNIST-like image the models read.
+
+Polarity (dark ink on a light board, or chalk and LEDs light on dark), uneven light, glare and
+shadow are removed by subtracting a morphological estimate of the bare board; the ink is then
+cropped, padded to a square and resized. The result is white ink on black, like MNIST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MODEL_SIDE = 32  # model input is MODEL_SIDE x MODEL_SIDE, one channel
+GLYPH_SIDE = 26  # the glyph's long side inside it
+_BORDER_SHAVE = 0.025  # share of each side dropped: frame rims and warp edges
+_MIN_CONTRAST = 14.0  # weaker ink than this (grey levels) is treated as no ink
+
+
+@dataclass(frozen=True)
+class Glyph:
+    """The model input and what it was cut from."""
+
+    image: np.ndarray  # MODEL_SIDE x MODEL_SIDE uint8, white ink on black
+    ink: np.ndarray  # the board's ink map, uint8, white ink on black
+    box: tuple[int, int, int, int] | None  # x, y, w, h of the glyph in ``ink``; None if empty
+    light_on_dark: bool
+
+
+def normalise_glyph(board: np.ndarray) -> Glyph:
+    """Normalise a flattened grey board into the model's input."""
+    board = _shave(board)
+    ink, light_on_dark = ink_map(board)
+    mask = _ink_mask(ink)
+    mask = _drop_clutter(mask)
+    if not mask.any():
+        empty = np.zeros((MODEL_SIDE, MODEL_SIDE), np.uint8)
+        return Glyph(image=empty, ink=ink, box=None, light_on_dark=light_on_dark)
+    support = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    ink = np.where(support > 0, ink, 0).astype(np.uint8)
+    x, y, w, h = cv2.boundingRect(mask)
+    image = fit_to_square(ink[y : y + h, x : x + w])
+    return Glyph(image=image, ink=ink, box=(x, y, w, h), light_on_dark=light_on_dark)
+
+
+def ink_map(board: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Ink strength per pixel (uint8, 0 = bare board) and whether the ink is light on dark."""
+    grey = cv2.GaussianBlur(board, (3, 3), 0).astype(np.int16)
+    closed, opened = _background(board)
+    dark_ink = np.clip(closed.astype(np.int16) - grey, 0, 255).astype(np.uint8)
+    light_ink = np.clip(grey - opened.astype(np.int16), 0, 255).astype(np.uint8)
+    light_on_dark = _is_light_on_dark(board, dark_ink, light_ink)
+    return (light_ink if light_on_dark else dark_ink), light_on_dark
+
+
+def fit_to_square(crop: np.ndarray) -> np.ndarray:
+    """Pad a crop to a square, scale its long side to GLYPH_SIDE, centre it, stretch to 0..255."""
+    h, w = crop.shape
+    scale = GLYPH_SIDE / max(h, w)
+    nw, nh = max(1, round(w * scale)), max(1, round(h * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(crop, (nw, nh), interpolation=interpolation).astype(np.float32)
+    out = np.zeros((MODEL_SIDE, MODEL_SIDE), np.float32)
+    top, left = (MODEL_SIDE - nh) // 2, (MODEL_SIDE - nw) // 2
+    out[top : top + nh, left : left + nw] = small
+    peak = float(np.percentile(out[out > 0], 99)) if (out > 0).any() else 0.0
+    if peak > 0:
+        out = np.clip(out * (255.0 / peak), 0, 255)
+    return out.astype(np.uint8)
+
+
+def _shave(board: np.ndarray) -> np.ndarray:
+    h, w = board.shape
+    dy, dx = round(h * _BORDER_SHAVE), round(w * _BORDER_SHAVE)
+    return board[dy : h - dy, dx : w - dx] if h - 2 * dy >= 8 and w - 2 * dx >= 8 else board
+
+
+def _background(board: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The bare board under dark ink (closing) and under light ink (opening), at half size."""
+    h, w = board.shape
+    half = cv2.resize(board, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
+    k = max(7, (max(h, w) // 8) | 1)  # at half size: ~1/4 of the board
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))  # rect: separable, fast
+    closed = cv2.morphologyEx(half, cv2.MORPH_CLOSE, kernel)
+    opened = cv2.morphologyEx(half, cv2.MORPH_OPEN, kernel)
+    closed = cv2.blur(closed, (k, k))
+    opened = cv2.blur(opened, (k, k))
+    size = (w, h)
+    return (cv2.resize(closed, size, interpolation=cv2.INTER_LINEAR),
+            cv2.resize(opened, size, interpolation=cv2.INTER_LINEAR))
+
+
+def _is_light_on_dark(board: np.ndarray, dark_ink: np.ndarray, light_ink: np.ndarray) -> bool:
+    median = float(np.median(board))
+    if median >= 150:
+        return False
+    if median <= 95:
+        return True
+    return float(np.percentile(light_ink, 99.5)) > float(np.percentile(dark_ink, 99.5))
+
+
+def _ink_mask(ink: np.ndarray) -> np.ndarray:
+    strong = float(np.percentile(ink, 99.8))
+    if strong < _MIN_CONTRAST:
+        return np.zeros_like(ink)
+    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = max(float(otsu), 0.35 * strong, _MIN_CONTRAST)
+    return (ink > threshold).astype(np.uint8) * 255
+
+
+def _drop_clutter(mask: np.ndarray) -> np.ndarray:
+    """Keep the glyph's pieces: drop specks and pieces touching the board's edge."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return mask
+    h, w = mask.shape
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    min_area = max(4.0, 0.02 * float(areas.max()))
+    keep = []
+    for i in range(1, count):
+        x, y, cw, ch, area = stats[i]
+        touches = x == 0 or y == 0 or x + cw >= w or y + ch >= h
+        keep.append(area >= min_area and not touches)
+    if not any(keep):  # everything touches the edge: better a glyph cut by the edge than none
+        keep = [a >= min_area for a in areas]
+    lookup = np.array([0] + [255 if k else 0 for k in keep], np.uint8)
+    return lookup[labels]

@@ -1,0 +1,1 @@
+"""boardread's training pipeline: render -> splits -> dataset -> train -> export -> evaluate -> report."""
