@@ -13,7 +13,8 @@ from PIL import ImageFont
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/share/texmf/fonts"))
 CHARS = string.digits + string.ascii_uppercase + string.ascii_lowercase
 # Dingbats and symbols (free patterns) drawn by text fonts that have them.
-SYMBOLS = "♥♦♣♠★☆✓✗☺☹☀☁☂☃☎☘☯☮♪♫♬⚑⚓⚡✈✿❀❄➜↻⌘§¶†‡※∞≈≠±÷×∑√∫∂∇◆◇○●◎◐◑◒■□▣▤▥▦▧▨▩▲△▶◀▼▽"
+# Shapes that read as a character (○ ~ O, △ ~ A, ✓ ~ V, ¶ ~ P, ∑ ~ E ...) are left out.
+SYMBOLS = "♥♦♣♠★☆☺☹☀☁☂☃☎☘☯☮♪♫♬⚑⚓⚡✈✿❀❄↻⌘∞◐◑◒▣▤▥▦▧▨▩"
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from .glyphs import GlyphSpec, draw_glyph
 
 BOARD_STYLES = ("whiteboard", "chalkboard", "paper", "led", "pegboard")
 STYLE_WEIGHTS = (0.28, 0.22, 0.2, 0.15, 0.15)
-BOARD_SIDE = 720  # long side of the board image before it is put in the scene
-RENDER_SIDE = 1024  # scenes are composed at most this big, then scaled to the photo size
+BOARD_SIDE = 600  # long side of the board image before it is put in the scene
+RENDER_SIDE = 960  # scenes are composed at most this big, then scaled to the photo size
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,15 @@ def _plain(bw: int, bh: int, colour: np.ndarray, rng: np.random.Generator, grain
 
 def _paint(board: np.ndarray, mask: np.ndarray, colour: np.ndarray, alpha: float
            ) -> np.ndarray:
-    a = (mask * alpha)[:, :, None]
-    return board * (1 - a) + colour * a
+    """Lay ``colour`` over ``board`` with opacity ``mask * alpha`` (only where mask > 0)."""
+    ys, xs = np.nonzero(mask > 0.004)
+    if len(ys) == 0:
+        return board
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    a = (mask[y0:y1, x0:x1] * alpha)[:, :, None]
+    region = board[y0:y1, x0:x1]
+    region += a * (colour - region)
+    return board
 
 
 def _whiteboard(mask, box, bw, bh, rng):  # type: ignore[no-untyped-def]

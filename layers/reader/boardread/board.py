@@ -183,7 +183,8 @@ def _edge_contrast(small: np.ndarray, quad: np.ndarray) -> float:
     """
     centre = quad.mean(axis=0)
     masks = []
-    for inner, outer in ((0.90, 0.97), (1.03, 1.10)):
+    # Bands a little away from the outline, so a drawn line on it falls in neither.
+    for inner, outer in ((0.80, 0.92), (1.08, 1.20)):
         ring = np.zeros(small.shape, np.uint8)
         cv2.fillConvexPoly(ring, ((quad - centre) * outer + centre).astype(np.int32), 255)
         cv2.fillConvexPoly(ring, ((quad - centre) * inner + centre).astype(np.int32), 0)

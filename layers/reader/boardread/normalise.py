@@ -110,19 +110,22 @@ def _ink_mask(ink: np.ndarray) -> np.ndarray:
 
 
 def _drop_clutter(mask: np.ndarray) -> np.ndarray:
-    """Keep the glyph's pieces: drop specks and pieces touching the board's edge."""
+    """Keep the glyph's pieces: drop specks, pieces touching the board's edge and lines that
+    span the board (frame edges, ruled lines)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return mask
     h, w = mask.shape
     areas = stats[1:, cv2.CC_STAT_AREA]
-    min_area = max(4.0, 0.02 * float(areas.max()))
+    min_area = max(4.0, 0.04 * float(areas.max()))
+    big = areas >= min_area
     keep = []
     for i in range(1, count):
-        x, y, cw, ch, area = stats[i]
+        x, y, cw, ch, _ = stats[i]
         touches = x == 0 or y == 0 or x + cw >= w or y + ch >= h
-        keep.append(area >= min_area and not touches)
+        spans = cw >= 0.9 * w or ch >= 0.9 * h
+        keep.append(bool(big[i - 1]) and not touches and not spans)
     if not any(keep):  # everything touches the edge: better a glyph cut by the edge than none
-        keep = [a >= min_area for a in areas]
+        keep = list(big)
     lookup = np.array([0] + [255 if k else 0 for k in keep], np.uint8)
     return lookup[labels]

@@ -1,0 +1,45 @@
+# boardread: `make` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test train smoke-train bench report clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -c constraints.txt -e '.[api,train,dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install everything (idempotent)
+
+run: install ## Serve the API and the page on http://127.0.0.1:$(PORT)
+	$(VENV)/bin/uvicorn boardread_api.local:app --host 127.0.0.1 --port $(PORT)
+
+test: install ## Run the test suite
+	$(VENV)/bin/pytest -q
+
+train: install ## Rebuild the data and all three models from nothing, then evaluate and report
+	$(PY) -m training.dataset
+	$(PY) -m training.train
+	$(PY) -m training.export
+	$(PY) -m training.evaluate
+	$(PY) -m training.report
+
+smoke-train: install ## The whole training pipeline on tiny data (minutes)
+	$(PY) -m training.dataset --smoke
+	$(PY) -m training.train --smoke
+	$(PY) -m training.export --smoke
+
+bench: install ## Print latency, size and cold-start figures
+	$(PY) -m training.bench
+
+clean: ## Remove generated data and caches (keeps .venv and the committed models)
+	rm -rf build .pytest_cache .aws-sam

@@ -1,0 +1,51 @@
+"""Every knob of a training run, in one frozen dataclass; ``--smoke`` is a named preset."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int = 2026  # one seed for splits, renders, weights
+    build_dir: Path = REPO / "build"  # generated data and checkpoints (never committed)
+    model_dir: Path = REPO / "layers" / "reader" / "boardread" / "models"  # exported models
+    report_dir: Path = REPO / "training" / "report"
+    # photos rendered per split (train photos are also augmented at the glyph level)
+    photos: dict[str, int] = field(
+        default_factory=lambda: {"train": 40000, "val": 3000, "test": 6000})
+    category_shares: dict[str, float] = field(
+        default_factory=lambda: {"digit": 0.3, "letter": 0.45, "free_pattern": 0.25})
+    # where each category's glyphs come from (shares within the category)
+    source_shares: dict[str, dict[str, float]] = field(default_factory=lambda: {
+        "digit": {"font": 0.45, "hershey": 0.2, "mnist": 0.35},
+        "letter": {"font": 0.55, "hershey": 0.33, "omniglot": 0.12},
+        "free_pattern": {"quickdraw": 0.35, "shape": 0.3, "font": 0.15, "hershey": 0.1,
+                         "omniglot": 0.1},
+    })
+    workers: int = 2  # processes rendering photos
+    epochs: int = 18  # upper bound; early stopping on validation loss
+    patience: int = 4
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    representative_samples: int = 300  # from the train split only, for int8 calibration
+
+    def to_dict(self) -> dict[str, object]:
+        out = asdict(self)
+        for key in ("build_dir", "model_dir", "report_dir"):
+            out[key] = str(out[key])
+        return out
+
+
+def smoke_config(base: TrainConfig | None = None, build_dir: Path | None = None,
+                 model_dir: Path | None = None) -> TrainConfig:
+    """Tiny data, one epoch: proves the whole pipeline runs, in CI, in a few minutes."""
+    base = base or TrainConfig()
+    build = build_dir or base.build_dir / "smoke"
+    return replace(base, build_dir=build, model_dir=model_dir or build / "models",
+                   report_dir=build / "report",
+                   photos={"train": 240, "val": 60, "test": 90}, epochs=1, patience=1,
+                   representative_samples=40)

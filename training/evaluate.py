@@ -1,0 +1,138 @@
+"""Score the exported models on the held-out test split, float32 and int8, through the very
+``boardread.reader.Reader`` the service uses.
+
+    python -m training.evaluate [--smoke]
+
+Writes ``build/eval/metrics.json`` and copies the headline metrics into each model manifest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from boardread.reader import Reader
+
+from .config import TrainConfig, smoke_config
+from .dataset import load_split
+from .models import TASKS
+
+log = logging.getLogger("training.evaluate")
+WORST = 24  # misreads kept for the report's grid
+
+
+def task_scores(reader: Reader, data: dict[str, np.ndarray]) -> dict[str, dict]:
+    """Each model alone on its own test subset: accuracy, cross-entropy, confusion matrix."""
+    out = {}
+    for task, labels in TASKS.items():
+        keep = np.ones(len(data["x"]), bool) if task == "category" else data["category"] == task
+        truth = data["category"][keep] if task == "category" else data["label"][keep]
+        index = {name: i for i, name in enumerate(labels)}
+        y = np.array([index[t] for t in truth])
+        probs = np.stack([reader.models[task].predict(x) for x in data["x"][keep]])
+        pred = probs.argmax(axis=1)
+        confusion = np.zeros((len(labels), len(labels)), int)
+        np.add.at(confusion, (y, pred), 1)
+        out[task] = {
+            "samples": int(len(y)),
+            "accuracy": float((pred == y).mean()),
+            "cross_entropy": float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1)).mean()),
+            "labels": list(labels),
+            "confusion": confusion.tolist(),
+        }
+    return out
+
+
+def end_to_end(reader: Reader, data: dict[str, np.ndarray]) -> tuple[dict, list[dict]]:
+    """The service's answer (best joint option) against the truth, broken down."""
+    right = np.zeros(len(data["x"]), bool)
+    answers = []
+    for i, x in enumerate(data["x"]):
+        best = reader.read(x)[0]
+        truth_label = data["label"][i] or None
+        right[i] = best.category == data["category"][i] and best.label == truth_label
+        answers.append((best.category, best.label, best.confidence))
+    breakdown: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
+    for field in ("category", "style", "source", "board_found"):
+        values = data[field].astype(str)
+        for value in sorted(set(values)):
+            mask = values == value
+            breakdown[field][value] = {"samples": int(mask.sum()),
+                                       "accuracy": float(right[mask].mean())}
+    breakdown["all"] = {"all": {"samples": int(len(right)), "accuracy": float(right.mean())}}
+    wrong = [i for i in np.argsort([-a[2] for a in answers]) if not right[i]][:WORST]
+    misreads = [{"index": int(i), "category": str(data["category"][i]),
+                 "label": str(data["label"][i]), "read_category": answers[i][0],
+                 "read_label": answers[i][1], "confidence": float(answers[i][2]),
+                 "source": str(data["source"][i]), "key": str(data["key"][i]),
+                 "char": str(data["char"][i]), "group": str(data["group"][i]),
+                 "seed": int(data["seed"][i]), "style": str(data["style"][i])}
+                for i in wrong]
+    return dict(breakdown), misreads
+
+
+def check_no_leak(build_dir: Path) -> dict[str, int]:
+    """Count groups on two sides of the split (must be zero) and return group counts."""
+    groups = {s: set(load_split(build_dir, s)["group"].tolist()) for s in ("train", "val", "test")}
+    shared = (groups["train"] & groups["test"]) | (groups["train"] & groups["val"]) | (
+        groups["val"] & groups["test"])
+    if shared:
+        raise SystemExit(f"leak: {len(shared)} groups on two sides of the split, e.g. "
+                         f"{sorted(shared)[:3]}")
+    return {s: len(g) for s, g in groups.items()}
+
+
+def evaluate(config: TrainConfig) -> dict:
+    test = load_split(config.build_dir, "test")
+    result: dict = {"groups": check_no_leak(config.build_dir), "models": {}}
+    for kind, folder in (("int8", config.model_dir),
+                         ("float32", config.build_dir / "models" / "float32")):
+        reader = Reader(folder)
+        e2e, misreads = end_to_end(reader, test)
+        result["models"][kind] = {"version": reader.version, "tasks": task_scores(reader, test),
+                                  "end_to_end": e2e, "worst": misreads,
+                                  "bytes": {n: m.path.stat().st_size
+                                            for n, m in reader.manifests.items()}}
+        log.info("%s end to end: %s", kind, json.dumps(
+            {k: round(v["accuracy"], 4) for k, v in e2e["category"].items()}))
+    out = config.build_dir / "eval"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "metrics.json").write_text(json.dumps(result, indent=1))
+    _stamp_manifests(config.model_dir, result["models"]["int8"])
+    return result
+
+
+def _stamp_manifests(model_dir: Path, scores: dict) -> None:
+    for task in TASKS:
+        path = model_dir / f"{task}.json"
+        manifest = json.loads(path.read_text())
+        task_score = scores["tasks"][task]
+        manifest["metrics"] = {
+            "test_samples": task_score["samples"],
+            "test_accuracy": round(task_score["accuracy"], 4),
+            "test_cross_entropy": round(task_score["cross_entropy"], 4),
+            "end_to_end_accuracy": {k: round(v["accuracy"], 4)
+                                    for k, v in scores["end_to_end"]["category"].items()},
+        }
+        path.write_text(json.dumps(manifest, indent=1) + "\n")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--build-dir", type=Path)
+    parser.add_argument("--model-dir", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = (smoke_config(build_dir=args.build_dir, model_dir=args.model_dir) if args.smoke
+              else TrainConfig())
+    evaluate(config)
+
+
+if __name__ == "__main__":
+    main()

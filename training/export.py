@@ -1,0 +1,115 @@
+"""Convert the trained Keras models to TFLite: full-integer int8 for serving, float32 for
+comparison, each with a manifest.
+
+    python -m training.export [--smoke]
+
+int8 calibration uses a representative set drawn from the *train* split only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from boardread.manifest import sha256_file
+from boardread.normalise import GLYPH_SIDE, MODEL_SIDE
+
+from .config import TrainConfig, smoke_config
+from .dataset import load_split
+from .models import TASKS
+from .train import task_arrays
+
+log = logging.getLogger("training.export")
+NORMALISATION = (
+    f"boardread.normalise.normalise_glyph: white ink on black, glyph long side {GLYPH_SIDE} px "
+    f"centred in {MODEL_SIDE}x{MODEL_SIDE}, uint8 / 255 -> [0, 1], then quantised with the "
+    "input tensor's scale and zero point"
+)
+
+
+def representative(x: np.ndarray, count: int, seed: int):  # type: ignore[no-untyped-def]
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(x), size=min(count, len(x)), replace=False)
+
+    def gen():  # type: ignore[no-untyped-def]
+        for i in picks:
+            yield [x[i : i + 1]]
+
+    return gen
+
+
+def convert(model: tf.keras.Model, rep=None) -> bytes:  # type: ignore[no-untyped-def]
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if rep is not None:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = rep
+        # Fail rather than keep a float op: the served model must be integer end to end.
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = tf.int8
+        converter.inference_output_type = tf.int8
+    return converter.convert()
+
+
+def input_details(path: Path) -> dict[str, object]:
+    interpreter = tf.lite.Interpreter(model_path=str(path))
+    detail = interpreter.get_input_details()[0]
+    scale, zero_point = detail["quantization"]
+    return {"shape": [int(v) for v in detail["shape"]], "dtype": np.dtype(detail["dtype"]).name,
+            "scale": float(scale), "zero_point": int(zero_point)}
+
+
+def export_task(config: TrainConfig, task: str, train: dict, version_date: str) -> None:
+    model = tf.keras.models.load_model(config.build_dir / "models" / f"{task}.keras")
+    x, _ = task_arrays(train, task)
+    history = json.loads((config.build_dir / "models" / f"{task}.history.json").read_text())
+    targets = {"int8": (config.model_dir, representative(x, config.representative_samples,
+                                                           config.seed)),
+               "float32": (config.build_dir / "models" / "float32", None)}
+    for kind, (folder, rep) in targets.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{task}.tflite"
+        path.write_bytes(convert(model, rep))
+        manifest = {
+            "name": task,
+            "kind": kind,
+            "labels": list(TASKS[task]),
+            "input": {**input_details(path), "normalisation": NORMALISATION},
+            "sha256": sha256_file(path),
+            "bytes": path.stat().st_size,
+            "created": version_date,
+            "training": {"train_samples": history["train_samples"],
+                         "val_samples": history["val_samples"],
+                         "epochs_run": len(history["history"]["loss"]),
+                         "best_val_accuracy": max(history["history"]["val_accuracy"])},
+            "data": {"recipe": "python -m training.dataset (rendered board photos, split by "
+                               "source group before rendering)",
+                     "config": config.to_dict()},
+            "metrics": {},
+        }
+        (folder / f"{task}.json").write_text(json.dumps(manifest, indent=1) + "\n")
+        log.info("%s %s: %d bytes -> %s", task, kind, path.stat().st_size, path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--build-dir", type=Path)
+    parser.add_argument("--model-dir", type=Path)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = (smoke_config(build_dir=args.build_dir, model_dir=args.model_dir) if args.smoke
+              else TrainConfig())
+    train = load_split(config.build_dir, "train")
+    date = dt.date.today().isoformat()
+    for task in TASKS:
+        export_task(config, task, train, date)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,133 @@
+"""Train the category, digit and letter models from the rendered splits.
+
+    python -m training.train [--smoke] [--only category|digit|letter]
+
+Reads ``build/data/{train,val}.npz`` (and ``user-*.npz`` if present), writes
+``build/models/<task>.keras`` and ``build/models/<task>.history.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from .config import TrainConfig, smoke_config
+from .dataset import load_split
+from .models import TASKS, build_model
+
+log = logging.getLogger("training.train")
+
+
+def task_arrays(data: dict[str, np.ndarray], task: str) -> tuple[np.ndarray, np.ndarray]:
+    """Inputs (N, side, side, 1) float32 in [0, 1] and integer targets for one task."""
+    names = TASKS[task]
+    if task == "category":
+        keep = np.ones(len(data["x"]), bool)
+        targets = data["category"]
+    else:
+        keep = data["category"] == task
+        targets = data["label"]
+    index = {name: i for i, name in enumerate(names)}
+    y = np.array([index[t] for t in targets[keep]], np.int32)
+    x = data["x"][keep].astype(np.float32)[..., None] / 255.0
+    return x, y
+
+
+def merge(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def load(build_dir: Path, split: str) -> dict[str, np.ndarray]:
+    parts = [load_split(build_dir, split)]
+    if (build_dir / "data" / f"user-{split}.npz").is_file():
+        parts.append(load_split(build_dir, f"user-{split}"))
+    return merge(parts)
+
+
+def augmenter(seed: int) -> tf.keras.Sequential:
+    """Small glyph-level jitter on top of the rendered variety (train split only)."""
+    return tf.keras.Sequential([
+        tf.keras.layers.RandomRotation(0.02, fill_mode="constant", seed=seed),
+        tf.keras.layers.RandomZoom((-0.08, 0.08), fill_mode="constant", seed=seed + 1),
+        tf.keras.layers.RandomTranslation(0.06, 0.06, fill_mode="constant", seed=seed + 2),
+    ])
+
+
+def class_weights(y: np.ndarray, classes: int) -> dict[int, float]:
+    counts = np.bincount(y, minlength=classes).astype(np.float64)
+    counts[counts == 0] = 1
+    weights = counts.sum() / (classes * counts)
+    return {i: float(w) for i, w in enumerate(weights)}
+
+
+class Progress(tf.keras.callbacks.Callback):
+    """One log line per epoch with the time it took and an ETA for the remaining epochs."""
+
+    def __init__(self, task: str, epochs: int) -> None:
+        super().__init__()
+        self.task, self.epochs, self.start = task, epochs, time.time()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:  # type: ignore[override]
+        logs = logs or {}
+        done = epoch + 1
+        elapsed = time.time() - self.start
+        eta = elapsed / done * (self.epochs - done)
+        log.info("%s epoch %d/%d loss %.4f acc %.4f val_loss %.4f val_acc %.4f  %.0fs, ETA <= %.0fs",
+                 self.task, done, self.epochs, logs.get("loss", 0), logs.get("accuracy", 0),
+                 logs.get("val_loss", 0), logs.get("val_accuracy", 0), elapsed, eta)
+
+
+def train_task(config: TrainConfig, task: str, train: dict, val: dict) -> Path:
+    tf.keras.utils.set_random_seed(config.seed)
+    x, y = task_arrays(train, task)
+    vx, vy = task_arrays(val, task)
+    classes = len(TASKS[task])
+    log.info("%s: %d train, %d val samples", task, len(x), len(vx))
+    aug = augmenter(config.seed)
+    ds = (tf.data.Dataset.from_tensor_slices((x, y))
+          .shuffle(len(x), seed=config.seed, reshuffle_each_iteration=True)
+          .batch(config.batch_size)
+          .map(lambda a, b: (aug(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
+          .prefetch(tf.data.AUTOTUNE))
+    model = build_model(task)
+    steps = max(1, int(np.ceil(len(x) / config.batch_size))) * config.epochs
+    schedule = tf.keras.optimizers.schedules.CosineDecay(config.learning_rate, steps)
+    model.compile(optimizer=tf.keras.optimizers.Adam(schedule),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                            restore_best_weights=True)
+    history = model.fit(ds, validation_data=(vx, vy), epochs=config.epochs, verbose=0,
+                        class_weight=class_weights(y, classes),
+                        callbacks=[stop, Progress(task, config.epochs)])
+    out = config.build_dir / "models"
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{task}.keras"
+    model.save(path)
+    record = {"task": task, "history": history.history, "train_samples": int(len(x)),
+              "val_samples": int(len(vx)), "config": config.to_dict()}
+    (out / f"{task}.history.json").write_text(json.dumps(record, indent=1, default=float))
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--build-dir", type=Path)
+    parser.add_argument("--only", choices=sorted(TASKS), action="append")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = smoke_config(build_dir=args.build_dir) if args.smoke else TrainConfig()
+    log.info("config: %s", json.dumps(config.to_dict()))
+    train, val = load(config.build_dir, "train"), load(config.build_dir, "val")
+    for task in args.only or TASKS:
+        train_task(config, task, train, val)
+
+
+if __name__ == "__main__":
+    main()
