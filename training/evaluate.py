@@ -16,14 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
+from boardread.pipeline import prepare_photo
 from boardread.reader import Reader
 
 from .config import TrainConfig, smoke_config
 from .dataset import load_split
+from .glyphs import GlyphSpec
 from .models import TASKS
+from .render import render_photo
 
 log = logging.getLogger("training.evaluate")
 WORST = 24  # misreads kept for the report's grid
+CONSISTENCY = 200  # test photos re-rendered and re-preprocessed to prove the data is current
+SAMPLE = 150  # test glyphs committed with the models so a test can re-check the numbers
+SAMPLE_PATH = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "reader_sample.npz"
 
 
 def task_scores(reader: Reader, data: dict[str, np.ndarray]) -> dict[str, dict]:
@@ -87,13 +93,31 @@ def check_no_leak(build_dir: Path) -> dict[str, int]:
     return {s: len(g) for s, g in groups.items()}
 
 
-def evaluate(config: TrainConfig) -> dict:
+def pipeline_consistency(test: dict[str, np.ndarray], count: int) -> dict[str, float]:
+    """Re-render test photos from their seeds and run today's ``prepare_photo``: the stored
+    glyphs must be what the shipped preprocessing makes, or the numbers would be stale."""
+    same = 0
+    count = min(count, len(test["x"]))
+    for i in range(count):
+        spec = GlyphSpec(str(test["source"][i]), str(test["category"][i]),
+                         str(test["label"][i]) or None, str(test["group"][i]),
+                         str(test["key"][i]), str(test["char"][i]))
+        glyph = prepare_photo(render_photo(spec, int(test["seed"][i])).data).glyph.image
+        same += int(np.array_equal(glyph, test["x"][i]))
+    return {"checked": count, "identical": same}
+
+
+def evaluate(config: TrainConfig, sample_path: Path | None = SAMPLE_PATH) -> dict:
     test = load_split(config.build_dir, "test")
-    result: dict = {"groups": check_no_leak(config.build_dir), "models": {}}
+    result: dict = {"groups": check_no_leak(config.build_dir), "models": {},
+                    "pipeline_consistency": pipeline_consistency(test, CONSISTENCY)}
+    log.info("pipeline consistency: %s", result["pipeline_consistency"])
     for kind, folder in (("int8", config.model_dir),
                          ("float32", config.build_dir / "models" / "float32")):
         reader = Reader(folder)
         e2e, misreads = end_to_end(reader, test)
+        if kind == "int8" and sample_path is not None:
+            result["sample"] = write_sample(test, reader, sample_path, config.seed)
         result["models"][kind] = {"version": reader.version, "tasks": task_scores(reader, test),
                                   "end_to_end": e2e, "worst": misreads,
                                   "bytes": {n: m.path.stat().st_size
@@ -105,6 +129,25 @@ def evaluate(config: TrainConfig) -> dict:
     (out / "metrics.json").write_text(json.dumps(result, indent=1))
     _stamp_manifests(config.model_dir, result["models"]["int8"])
     return result
+
+
+def write_sample(test: dict[str, np.ndarray], reader: Reader, path: Path, seed: int) -> dict:
+    """A fixed sample of test glyphs with what the int8 models answered and scored on it."""
+    picks = np.sort(np.random.default_rng(seed).choice(len(test["x"]), SAMPLE, replace=False))
+    x = test["x"][picks]
+    firsts = [reader.read(image)[0] for image in x]
+    category_probs = np.stack([reader.models["category"].predict(image) for image in x])
+    right = [o.category == c and o.label == (lab or None)
+             for o, c, lab in zip(firsts, test["category"][picks], test["label"][picks])]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(
+        path, x=x, category=test["category"][picks], label=test["label"][picks],
+        read_category=np.array([o.category for o in firsts]),
+        read_label=np.array([o.label or "" for o in firsts]),
+        confidence=np.array([o.confidence for o in firsts]),
+        category_probs=category_probs, accuracy=np.array(float(np.mean(right))),
+        model_version=np.array(reader.version))
+    return {"samples": SAMPLE, "accuracy": float(np.mean(right))}
 
 
 def _stamp_manifests(model_dir: Path, scores: dict) -> None:
@@ -131,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     config = (smoke_config(build_dir=args.build_dir, model_dir=args.model_dir) if args.smoke
               else TrainConfig())
-    evaluate(config)
+    evaluate(config, None if args.smoke else SAMPLE_PATH)
 
 
 if __name__ == "__main__":

@@ -106,6 +106,11 @@ def markdown(metrics: dict, config: TrainConfig) -> str:
         "validation photo was made from (split by group before any photo was rendered; "
         f"groups per split: {metrics['groups']}).",
         "",
+        f"Pipeline check: {metrics['pipeline_consistency']['identical']} of "
+        f"{metrics['pipeline_consistency']['checked']} test photos, re-rendered from their seeds "
+        "and run through today's `boardread.pipeline.prepare_photo`, gave byte-identical model "
+        "inputs to the stored test set.",
+        "",
         "## The earlier attempt's table, on our held-out split",
         "",
         "| model | cross-entropy (earlier) | accuracy % (earlier) | cross-entropy (boardread int8) "

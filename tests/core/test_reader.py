@@ -1,0 +1,70 @@
+"""The packaged int8 models load in tflite-runtime and give the report's answers."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import boardread.reader as reader_module
+from boardread.manifest import MODEL_NAMES, default_model_dir
+from boardread.reader import Reader
+
+SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "reader_sample.npz"
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader()
+
+
+def test_models_load_in_tflite_runtime(reader):
+    assert reader_module._interpreter_class().__module__.startswith("tflite_runtime")
+    for name in MODEL_NAMES:
+        detail = reader.models[name]._interpreter.get_input_details()[0]
+        assert detail["dtype"] == np.int8 and list(detail["shape"]) == [1, 32, 32, 1]
+        assert reader.models[name]._interpreter.get_output_details()[0]["dtype"] == np.int8
+
+
+def test_each_model_is_small_and_matches_its_manifest():
+    for name in MODEL_NAMES:
+        model = default_model_dir() / f"{name}.tflite"
+        manifest = json.loads((default_model_dir() / f"{name}.json").read_text())
+        assert model.stat().st_size <= 1_000_000
+        assert manifest["input"]["dtype"] == "int8"
+        assert manifest["labels"] and manifest["data"]["config"]["seed"]
+
+
+def test_the_fixed_sample_reproduces_the_reports_answers(reader):
+    sample = np.load(SAMPLE)
+    assert str(sample["model_version"]) == reader.version
+    firsts = [reader.read(x)[0] for x in sample["x"]]
+    assert [o.category for o in firsts] == sample["read_category"].tolist()
+    assert [o.label or "" for o in firsts] == sample["read_label"].tolist()
+    np.testing.assert_allclose([o.confidence for o in firsts], sample["confidence"], atol=1e-6)
+    right = [o.category == c and o.label == (lab or None)
+             for o, c, lab in zip(firsts, sample["category"], sample["label"])]
+    assert np.mean(right) == pytest.approx(float(sample["accuracy"]))
+
+
+def test_answers_are_a_probability_ranking(reader):
+    x = np.load(SAMPLE)["x"][0]
+    options = reader.read(x)
+    confidences = [o.confidence for o in options]
+    assert confidences == sorted(confidences, reverse=True)
+    assert sum(confidences) == pytest.approx(1.0, abs=0.05)
+    best = options[0]
+    if best.label_confidence is not None:
+        assert best.confidence == pytest.approx(best.category_confidence * best.label_confidence)
+
+
+def test_a_wrong_checksum_is_refused(tmp_path):
+    from boardread.errors import ModelError
+
+    for name in MODEL_NAMES:
+        for suffix in (".tflite", ".json"):
+            (tmp_path / f"{name}{suffix}").write_bytes(
+                (default_model_dir() / f"{name}{suffix}").read_bytes())
+    (tmp_path / "digit.tflite").write_bytes(b"\x00" * 64)
+    with pytest.raises(ModelError):
+        Reader(tmp_path)
