@@ -194,7 +194,7 @@ def _variants(data: bytes, seed: int) -> list[bytes]:
     out = []
     for _ in range(USER_VARIANTS):
         src = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32)
-        dst = src + rng.uniform(-0.05, 0.05, (4, 2)).astype(np.float32) * (w, h)
+        dst = (src + rng.uniform(-0.05, 0.05, (4, 2)) * (w, h)).astype(np.float32)
         warped = cv2.warpPerspective(image, cv2.getPerspectiveTransform(src, dst), (w, h),
                                      borderMode=cv2.BORDER_REPLICATE)
         warped = np.clip(warped * rng.uniform(0.7, 1.2), 0, 255).astype(np.uint8)

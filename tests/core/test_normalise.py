@@ -36,3 +36,19 @@ def test_uneven_light_does_not_leak_into_the_glyph():
 def test_a_blank_board_gives_an_empty_glyph():
     glyph = normalise_glyph(np.full((300, 400), 228, np.uint8))
     assert glyph.box is None and glyph.image.max() == 0
+
+
+def test_an_inverted_photo_reads_like_the_original(whiteboard_photo):
+    import cv2
+
+    from boardread.pipeline import prepare_photo
+
+    photo = cv2.imdecode(np.frombuffer(whiteboard_photo.data, np.uint8), cv2.IMREAD_COLOR)
+    inverted = cv2.imencode(".png", 255 - photo)[1].tobytes()
+    original = prepare_photo(whiteboard_photo.data)
+    negative = prepare_photo(inverted)
+    assert negative.board_found and original.board_found
+    assert negative.glyph.light_on_dark != original.glyph.light_on_dark
+    a = original.glyph.image.astype(float).ravel()
+    b = negative.glyph.image.astype(float).ravel()
+    assert np.corrcoef(a, b)[0, 1] > 0.85
