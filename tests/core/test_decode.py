@@ -22,8 +22,8 @@ def test_decodes_a_rendered_jpeg_photo(whiteboard_photo):
 def test_big_jpeg_is_decoded_reduced_to_the_working_size():
     photo = np.random.default_rng(0).integers(0, 255, (3024, 4032, 3), np.uint8)
     grey = decode_image(encode(photo, ".jpg", [cv2.IMWRITE_JPEG_QUALITY, 80]))
-    # Decoded at half scale (IMREAD_REDUCED_GRAYSCALE_2): the smallest that keeps the working size.
-    assert grey.shape == (1512, 2016)
+    # Decoded at half scale (IMREAD_REDUCED_GRAYSCALE_4): the smallest that keeps the working size.
+    assert grey.shape == (756, 1008)
 
 
 def test_exif_orientation_is_honoured():

@@ -11,7 +11,7 @@ from .imagesize import image_size
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MIN_SIDE = 16
 # The preprocessing never needs more than this on the long side; bigger JPEGs are decoded reduced.
-WORKING_SIDE = 1024
+WORKING_SIDE = 800
 
 _REDUCED_GREY = {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
                  4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8}
