@@ -1,0 +1,6 @@
+"""boardread's HTTP API: a FastAPI app served by Mangum on Lambda and by uvicorn locally."""
+
+from .app import create_app
+from .settings import Settings, get_settings
+
+__all__ = ["Settings", "create_app", "get_settings"]

@@ -1,0 +1,41 @@
+"""What routes need, as named ``Annotated`` dependencies (tests swap them: dependency_overrides)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from boardread import Reader, get_reader
+from fastapi import Depends, Request
+
+from .settings import Settings
+from .uploads import UploadStore
+
+
+@lru_cache(maxsize=4)
+def load_reader(model_dir: Path | None = None) -> Reader:
+    """The reader for ``model_dir`` (None: the packaged models), loaded once per process and
+    interpreter-pinned to one thread. Raises boardread.ModelError (a deployment fault)."""
+    if model_dir is None:
+        return get_reader()
+    return Reader(model_dir, num_threads=1)
+
+
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def app_reader(request: Request) -> Reader:
+    return load_reader(app_settings(request).model_dir)
+
+
+def app_uploads(request: Request) -> UploadStore | None:
+    store: UploadStore | None = request.app.state.uploads
+    return store
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
+ReaderDep = Annotated[Reader, Depends(app_reader)]
+UploadsDep = Annotated[UploadStore | None, Depends(app_uploads)]

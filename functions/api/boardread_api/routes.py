@@ -1,0 +1,143 @@
+"""The routes of ``shared/docs/api.md``: HTTP in, ``boardread.read_board``, JSON out."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from boardread import read_board
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
+from starlette.responses import JSONResponse
+
+from .context import log_fields
+from .deps import ReaderDep, SettingsDep, UploadsDep
+from .errors import MissingFile, UnsupportedMediaType, UploadsUnavailable
+from .schemas import ErrorBody, Health, PredictionBody, UploadTicket
+from .uploads import check_key
+
+router = APIRouter()
+
+IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/bmp", "image/tiff")
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+PREDICT_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": False,
+        "description": "The photo: multipart field `file`, or the raw bytes with an image "
+                       "Content-Type. No body with `?key=`.",
+        "content": {
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }},
+            **{media_type: _BINARY for media_type in IMAGE_TYPES},
+        },
+    }
+}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody} for status in statuses}
+
+
+@router.post(
+    "/predict",
+    response_model=PredictionBody,
+    responses=_errors(400, 404, 413, 415, 422, 500, 501),
+    openapi_extra=PREDICT_BODY_DOC,
+    summary="Read the digit, letter or free pattern on the board in a photo",
+)
+async def predict(
+    request: Request,
+    settings: SettingsDep,
+    reader: ReaderDep,
+    uploads: UploadsDep,
+    debug: Annotated[str | None, Query(description="true: add board_png")] = None,
+    key: Annotated[str | None, Query(description="uploads/<id> from POST /uploads")] = None,
+) -> JSONResponse:
+    fields = log_fields(request.scope)
+    started = time.perf_counter()
+    if key is not None:
+        check_key(key)
+        if uploads is None:
+            raise UploadsUnavailable()
+        data = await run_in_threadpool(uploads.fetch, key)
+        fields["timings_ms"] = {"fetch": _ms_since(started)}
+    else:
+        data = await read_photo(request)
+        fields["timings_ms"] = {"body": _ms_since(started)}
+    prediction = await run_in_threadpool(
+        read_board, data, reader=reader, debug=_is_true(debug),
+        max_pixels=settings.max_pixels, min_side=settings.min_side,
+    )
+    fields["timings_ms"].update(prediction.timings_ms)
+    fields["board_found"] = prediction.board_found
+    fields["model_version"] = prediction.model_version
+    return JSONResponse(prediction.to_dict())
+
+
+@router.post(
+    "/uploads",
+    status_code=201,
+    response_model=UploadTicket,
+    responses=_errors(500, 501),
+    summary="A presigned S3 POST for a photo too big to send to /predict directly",
+)
+async def create_upload(uploads: UploadsDep) -> JSONResponse:
+    if uploads is None:
+        raise UploadsUnavailable()
+    ticket = await run_in_threadpool(uploads.presign)
+    return JSONResponse(ticket, status_code=201)
+
+
+@router.get("/health", response_model=Health, summary="The models this deployment serves")
+def health(reader: ReaderDep) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "model_version": reader.version,
+        "models": {name: manifest.sha256 for name, manifest in reader.manifests.items()},
+    }
+
+
+async def read_photo(request: Request) -> bytes:
+    """The photo's bytes from a multipart ``file`` field or a raw image body.
+
+    Raises UnsupportedMediaType, MissingFile; the middleware's capped ``receive`` raises
+    PayloadTooLarge while the body streams in.
+    """
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type == "multipart/form-data":
+        return await _multipart_file(request)
+    if media_type.startswith("image/"):
+        chunks = [chunk async for chunk in request.stream()]
+        return b"".join(chunks)
+    raise UnsupportedMediaType()
+
+
+async def _multipart_file(request: Request) -> bytes:
+    try:
+        form = await request.form()
+    except (StarletteHTTPException, MultiPartException) as exc:
+        detail = getattr(exc, "detail", None) or getattr(exc, "message", "")
+        raise MissingFile(f"The multipart body cannot be read ({detail}).") from None
+    try:
+        part = form.get("file")
+        if part is None:
+            raise MissingFile()
+        if isinstance(part, str):  # a text field named file: its bytes are not an image either
+            return part.encode()
+        data: bytes = await part.read()
+        return data
+    finally:
+        await form.close()
+
+
+def _is_true(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in TRUE_WORDS
+
+
+def _ms_since(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000.0, 2)

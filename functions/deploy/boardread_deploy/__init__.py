@@ -1,0 +1,1 @@
+"""Deploy helpers run from a workstation or CI after `sam deploy` (not shipped to Lambda)."""
