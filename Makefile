@@ -8,6 +8,9 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test train smoke-train bench report clean
+.PHONY: bench-api events validate build deploy publish
+STACK ?= boardread
+export SAM_CLI_TELEMETRY := 0
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +43,27 @@ smoke-train: install ## The whole training pipeline on tiny data (minutes)
 
 bench: install ## Print latency, size and cold-start figures
 	$(PY) -m training.bench
+	$(PY) tests/bench/bench_api.py
+
+bench-api: install ## API only: cold start, warm latency over HTTP, vs float32 and TensorFlow
+	$(PY) tests/bench/bench_api.py
+
+events: install ## Regenerate events/*.json (API Gateway HTTP API v2 events)
+	$(PY) events/make_events.py
+
+validate: install ## sam validate --lint on template.yaml
+	$(VENV)/bin/sam validate --lint
+
+build: install ## sam build (no container), then size (<= 220 MiB) and bytecode report
+	PYTHON=$(abspath $(PY)) $(VENV)/bin/sam build
+	$(PY) layers/size_report.py
+
+deploy: build ## sam deploy (first time: sam deploy --guided), then make publish
+	$(VENV)/bin/sam deploy --stack-name $(STACK)
+	$(PY) -m boardread_deploy.publish --stack $(STACK)
+
+publish: install ## Upload web/ to the stack's site bucket, config.js pointing at its API
+	$(PY) -m boardread_deploy.publish --stack $(STACK)
 
 clean: ## Remove generated data and caches (keeps .venv and the committed models)
 	rm -rf build .pytest_cache .aws-sam
