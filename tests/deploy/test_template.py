@@ -1,0 +1,91 @@
+"""template.yaml: `sam validate --lint`, and the promises it keeps to the API and the issue."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from boardread_api import Settings
+from samtranslator.yaml_helper import yaml_parse
+
+REPO = Path(__file__).resolve().parents[2]
+SAM = shutil.which("sam", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    parsed: dict[str, Any] = yaml_parse((REPO / "template.yaml").read_text())
+    return parsed
+
+
+@pytest.mark.skipif(SAM is None, reason="the sam binary is not installed (pip install aws-sam-cli)")
+def test_sam_validate_lint() -> None:
+    assert SAM is not None
+    done = subprocess.run([SAM, "validate", "--lint", "--template-file", "template.yaml"],
+                          cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "is a valid SAM Template" in done.stdout
+
+
+def test_reads_top_down(template: dict[str, Any]) -> None:
+    assert list(template)[:6] == ["AWSTemplateFormatVersion", "Transform", "Description",
+                                  "Parameters", "Conditions", "Globals"]
+    assert list(template)[-2:] == ["Resources", "Outputs"]
+    assert set(template["Outputs"]) >= {"ApiUrl", "SiteUrl", "SiteBucketName", "UploadsBucketName"}
+    assert all(o.get("Description") for o in template["Outputs"].values())
+
+
+def test_function_runtime_and_limits(template: dict[str, Any]) -> None:
+    function = template["Globals"]["Function"]
+    assert function["Runtime"] == "python3.11" and function["Architectures"] == ["x86_64"]
+    assert function["Timeout"] <= 15  # well under API Gateway's 30 s
+    api = template["Resources"]["ApiFunction"]["Properties"]
+    assert api["Handler"] == "boardread_api.handler.handler"
+    assert len(api["Layers"]) == 2
+    assert "ReservedConcurrentExecutions" in api
+    assert api["LoggingConfig"]["LogGroup"] == {"Ref": "ApiFunctionLogGroup"}
+
+
+def test_every_resource_described(template: dict[str, Any]) -> None:
+    """Description where CloudFormation has one; the others carry a comment in the YAML."""
+    text = (REPO / "template.yaml").read_text()
+    for name, resource in template["Resources"].items():
+        if resource["Type"].startswith("AWS::Serverless::") or resource["Type"] == "AWS::IAM::Role":
+            assert resource["Properties"].get("Description"), name
+        else:
+            before = text[: text.index(f"\n  {name}:\n")].rstrip().splitlines()[-1]
+            assert before.strip().startswith("#"), name
+
+
+def test_uploads_bucket_matches_the_api(template: dict[str, Any]) -> None:
+    bucket = template["Resources"]["UploadsBucket"]["Properties"]
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Prefix"] == "uploads/" and rule["ExpirationInDays"] == 1
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    env = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["BOARDREAD_UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
+    defaults = Settings()
+    assert defaults.upload_max_bytes == 20_000_000 and defaults.upload_expires_s == 300
+
+
+def test_iam_is_scoped_to_named_arns(template: dict[str, Any]) -> None:
+    role = template["Resources"]["ApiFunctionRole"]["Properties"]
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Resource"] != "*" and "*" not in str(statement["Action"])
+
+
+def test_site_bucket_is_read_only_to_the_public(template: dict[str, Any]) -> None:
+    site = template["Resources"]["SiteBucket"]["Properties"]
+    assert site["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    assert site["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
+    (statement,) = template["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"]
+    assert statement["Effect"] == "Allow" and statement["Action"] == "s3:GetObject"
+    assert statement["Resource"] == {"Fn::Sub": "${SiteBucket.Arn}/*"}
