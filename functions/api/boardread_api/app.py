@@ -26,6 +26,8 @@ def create_app(settings: Settings, *, s3_client: Any = None) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         redoc_url=None,
+        # No OpenTelemetry here: the request log line and API Gateway's access log cover it.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.uploads = (

@@ -1,0 +1,315 @@
+"""API benchmark (a script, not a test): cold start and warm latency, int8 vs float32 vs TensorFlow.
+
+    python tests/bench/bench_api.py [--requests 30] [--cold-runs 3] [--variants int8,float32,...]
+
+- cold start: a fresh Python process imports the Lambda handler (FastAPI, the reader, the models)
+  and answers events/predict-jpeg-multipart.json through Mangum; timed inside the process from the
+  first import to the response (interpreter start-up is shown apart).
+- warm: uvicorn on 127.0.0.1 serving the same app; multipart POSTs of 640, 1600 and 4032 px JPEGs;
+  p50/p95 of the client's wall time, after a few warm-up requests.
+- variants, in the same run: int8 (the packaged models, what Lambda serves), float32 (the same
+  models before quantisation), and TensorFlow (the .keras models in tf.keras with the full TF
+  import, as the earlier project served them) called directly and through model.predict.
+Every variant runs single-threaded (OpenCV, TFLite and TF), like a 1-vCPU Lambda. Ratios are
+variant / int8 from this run. CPU contention from other jobs inflates every figure alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+EVENT = REPO / "events" / "predict-jpeg-multipart.json"
+SIDES = (640, 1600, 4032)
+WARMUP = 3
+VARIANTS = ("int8", "float32", "tf", "tf-predict")
+LABELS = {"int8": "int8 TFLite", "float32": "float32 TFLite", "tf": "TensorFlow",
+          "tf-predict": "TF .predict"}
+
+
+def model_dirs() -> tuple[Path, Path]:
+    """(float32 TFLite dir, .keras dir): the real training's, else the smoke training's."""
+    for base in (REPO / "build" / "models", REPO / "build" / "smoke" / "models"):
+        if (base / "float32" / "category.tflite").is_file() and (base / "category.keras").is_file():
+            return base / "float32", base
+    raise SystemExit("no float32/.keras models in build/models or build/smoke/models: "
+                     "run `make train` or `make smoke-train` first")
+
+
+# ------------------------------------------------------------------ the server-side variants
+
+
+def pin_threads() -> None:
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def keras_reader(keras_dir: Path, *, use_predict: bool) -> Any:
+    """A boardread Reader whose three models are tf.keras models (same two-stage logic)."""
+    import numpy as np
+    import tensorflow as tf
+    from boardread.reader import Reader
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+    class KerasModel:
+        def __init__(self, path: Path) -> None:
+            self.model = tf.keras.models.load_model(path)
+            self.side = int(self.model.input_shape[1])
+
+        def predict(self, image: np.ndarray) -> np.ndarray:
+            x = (image.astype(np.float32) / 255.0).reshape(1, self.side, self.side, 1)
+            y = (self.model.predict(x, verbose=0) if use_predict
+                 else self.model(x, training=False).numpy())[0]
+            return y / y.sum()
+
+    @dataclass
+    class Labels:
+        labels: tuple[str, ...]
+        sha256: str
+
+    reader = Reader.__new__(Reader)  # skip the TFLite loading; read() only needs these fields
+    reader.manifests = {}
+    reader.models = {}
+    for name in ("category", "digit", "letter"):
+        meta = json.loads((keras_dir / f"{name}.json").read_text())
+        reader.manifests[name] = Labels(tuple(meta["labels"]), "keras")  # type: ignore[assignment]
+        reader.models[name] = KerasModel(keras_dir / f"{name}.keras")  # type: ignore[assignment]
+    reader.version = "keras-baseline"
+    reader.input_side = reader.models["category"].side
+    return reader
+
+
+def build_handler_and_app(variant: str) -> tuple[Any, Any]:
+    """(Mangum handler, FastAPI app) for a variant, built as the Lambda handler module does."""
+    if variant in ("int8", "float32"):  # float32: BOARDREAD_MODEL_DIR set by child_env()
+        from boardread_api import handler as module
+
+        return module.handler, module.handler.app
+    from boardread_api import Settings, create_app
+    from boardread_api.deps import app_reader
+    from mangum import Mangum
+
+    pin_threads()
+    reader = keras_reader(model_dirs()[1], use_predict=variant == "tf-predict")
+    app = create_app(Settings())
+    app.dependency_overrides[app_reader] = lambda: reader
+    return Mangum(app, lifespan="off"), app
+
+
+def child_cold(variant: str) -> None:
+    started = time.perf_counter()
+    handler, _ = build_handler_and_app(variant)
+    ready = time.perf_counter()
+    event = json.loads(EVENT.read_text())
+
+    class Context:
+        aws_request_id = "bench"
+
+    result = handler(event, Context())
+    done = time.perf_counter()
+    print(json.dumps({"init_ms": (ready - started) * 1000, "first_ms": (done - ready) * 1000,
+                      "status": result["statusCode"]}))
+
+
+def child_serve(variant: str, port: int) -> None:
+    import uvicorn
+
+    _, app = build_handler_and_app(variant)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+# ---------------------------------------------------------------------------- the driver
+
+
+def child_env(variant: str) -> dict[str, str]:
+    """The environment of a child: no BOARDREAD_* from the shell, the variant's model dir."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDREAD_")}
+    env.update(BOARDREAD_LOG_LEVEL="WARNING", TF_CPP_MIN_LOG_LEVEL="3")
+    if variant == "float32":
+        env["BOARDREAD_MODEL_DIR"] = str(model_dirs()[0])
+    return env
+
+
+def interpreter_start_ms(runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], check=True)
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def cold_start(variant: str, runs: int) -> dict[str, float]:
+    results = []
+    for _ in range(runs):
+        done = subprocess.run([sys.executable, __file__, "--child", "cold", "--variant", variant],
+                              capture_output=True, text=True, env=child_env(variant),
+                              timeout=300, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"{variant} cold start failed:\n{done.stderr[-2000:]}")
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result["status"] == 200, result
+        results.append(result)
+    init = statistics.median(r["init_ms"] for r in results)
+    first = statistics.median(r["first_ms"] for r in results)
+    total = statistics.median(r["init_ms"] + r["first_ms"] for r in results)
+    return {"init": init, "first": first, "total": total}
+
+
+def jpeg_at(side: int, seed: int) -> bytes:
+    import cv2
+    import numpy as np
+
+    from training.glyphs import GlyphSpec
+    from training.render import render_photo
+
+    spec = GlyphSpec("hershey", "digit", "7", "hershey:futura", "futural", "7")
+    photo = render_photo(spec, seed, "whiteboard")
+    image = cv2.imdecode(np.frombuffer(photo.data, np.uint8), cv2.IMREAD_COLOR)
+    scale = side / max(image.shape[:2])
+    image = cv2.resize(image, None, fx=scale, fy=scale,
+                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    assert ok
+    return bytes(buf.tobytes())
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def warm(variant: str, photos: dict[int, bytes], requests: int) -> dict[Any, Any]:
+    import httpx
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, __file__, "--child", "serve", "--variant", variant,
+                               "--port", str(port)], env=child_env(variant), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            deadline = time.time() + 120
+            while True:
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if server.poll() is not None or time.time() > deadline:
+                    log = server.stderr.read() if server.stderr else ""
+                    raise SystemExit(f"{variant} server did not start:\n{log}")
+                time.sleep(0.1)
+            figures: dict[Any, Any] = {}
+            for side, data in photos.items():
+                files = {"file": ("board.jpg", data, "image/jpeg")}
+                for _ in range(WARMUP):
+                    assert client.post("/predict", files=files).status_code == 200
+                wall, core = [], []
+                for _ in range(requests):
+                    t = time.perf_counter()
+                    response = client.post("/predict", files=files)
+                    wall.append((time.perf_counter() - t) * 1000)
+                    assert response.status_code == 200, response.text
+                    core.append(response.json()["timings_ms"]["total"])
+                figures[side] = {"p50": percentile(wall, 50), "p95": percentile(wall, 95),
+                                 "core_p50": percentile(core, 50)}
+            figures["rss"] = peak_rss_mb(server.pid)
+            return figures
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def print_tables(cold: dict[str, dict[str, float]], hot: dict[str, dict[Any, Any]],
+                 start_ms: float, requests: int) -> None:
+    base_cold, base_hot = cold["int8"], hot["int8"]
+    print(f"\nCold start (median of the runs; interpreter start-up {start_ms:.0f} ms not included)")
+    print(f"{'variant':<16}{'init ms':>9}{'1st req ms':>12}{'total ms':>10}{'x int8':>8}")
+    for variant, c in cold.items():
+        print(f"{LABELS[variant]:<16}{c['init']:>9.0f}{c['first']:>12.0f}{c['total']:>10.0f}"
+              f"{c['total'] / base_cold['total']:>8.1f}")
+    print(f"\nWarm, over HTTP (uvicorn, 127.0.0.1), {requests} requests per size: client wall ms")
+    header = "".join(f"{f'{s}px p50':>11}{'p95':>7}" for s in SIDES)
+    print(f"{'variant':<16}{header}{'peak RSS MB':>13}")
+    for variant, h in hot.items():
+        cells = "".join(f"{h[s]['p50']:>11.1f}{h[s]['p95']:>7.1f}" for s in SIDES)
+        print(f"{LABELS[variant]:<16}{cells}{h['rss']:>13.0f}")
+    print("\nRatios to int8 (p50 over HTTP; > 1 means slower than int8)")
+    print(f"{'variant':<16}" + "".join(f"{f'{s}px':>9}" for s in SIDES) + f"{'cold':>9}")
+    for variant, h in hot.items():
+        cells = "".join(f"{h[s]['p50'] / base_hot[s]['p50']:>9.1f}" for s in SIDES)
+        print(f"{LABELS[variant]:<16}{cells}{cold[variant]['total'] / base_cold['total']:>9.1f}"
+              if variant in cold else f"{LABELS[variant]:<16}{cells}")
+    print("\nServer-side pipeline time (timings_ms.total, p50 ms):  " + "  ".join(
+        f"{LABELS[v]} " + "/".join(f"{h[s]['core_p50']:.1f}" for s in SIDES)
+        for v, h in hot.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=30, help="timed requests per size")
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument("--child", choices=("cold", "serve"), help=argparse.SUPPRESS)
+    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child == "cold":
+        child_cold(args.variant)
+        return 0
+    if args.child == "serve":
+        child_serve(args.variant, args.port)
+        return 0
+
+    variants = [v for v in args.variants.split(",") if v]
+    if variants[0] != "int8" or set(variants) - set(VARIANTS):
+        raise SystemExit(f"--variants must start with int8 and be among {VARIANTS}")
+    float32_dir, keras_dir = model_dirs()
+    print(f"float32 models: {float32_dir.relative_to(REPO)}   keras models: "
+          f"{keras_dir.relative_to(REPO)}   cpus: {os.cpu_count()}   "
+          f"load average: {os.getloadavg()[0]:.1f}")
+    started = time.perf_counter()
+    photos = {side: jpeg_at(side, 5) for side in SIDES}
+    start_ms = interpreter_start_ms(args.cold_runs)
+    cold: dict[str, dict[str, float]] = {}
+    hot: dict[str, dict[Any, Any]] = {}
+    for variant in variants:
+        runs = args.cold_runs if variant in ("int8", "float32") else max(1, args.cold_runs - 1)
+        if variant != "tf-predict":  # the call style does not change the import and load
+            cold[variant] = cold_start(variant, runs)
+        hot[variant] = warm(variant, photos, args.requests)
+        print(f"  {LABELS[variant]} done ({time.perf_counter() - started:.0f} s)", flush=True)
+    print_tables(cold, hot, start_ms, args.requests)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
