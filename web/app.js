@@ -557,9 +557,12 @@
     const lvl = level(prediction.confidence);
     const sentence = verdict(prediction);
 
+    const drawing = prediction.category === "free_pattern";
     el.label_.textContent = answer.glyph;
-    el.label_.classList.toggle("is-drawing", prediction.category === "free_pattern");
-    el.label_.setAttribute("aria-label", answer.long);
+    el.label_.classList.toggle("is-drawing", drawing);
+    // The pencil mark stands in for a missing character; the verdict says it in words.
+    if (drawing) el.label_.setAttribute("aria-hidden", "true");
+    else el.label_.removeAttribute("aria-hidden");
     el.verdict.textContent = sentence;
     el.verdict.dataset.level = lvl;
     // For digits and letters, how sure the kind is can differ from how sure the answer is.
