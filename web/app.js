@@ -315,9 +315,36 @@
     }
   }
 
+  // A 2 x 1 JPEG whose EXIF orientation says "turn 90 degrees": decoded upright it is 1 x 2.
+  const TURNED_JPEG = "/9j/4AAQSkZJRgABAQAAAQABAAD/4QAiRXhpZgAATU0AKgAAAAgAAQESAAMAAAABAAYAAAAA" +
+    "AAD/2wBDABALDA4MChAODQ4SERATGCgaGBYWGDEjJR0oOjM9PDkzODdASFxOQERXRTc4UG1RV19iZ2hnPk1xeXBk" +
+    "eFxlZ2P/wAALCAABAAIBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAAAP/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAI" +
+    "AQEAAD8AP//Z";
+  let bitmapOrients = null; // Promise<boolean>, settled once per page
+
+  /** Whether createImageBitmap applies EXIF orientation here (older engines ignore the option). */
+  function bitmapHonoursOrientation() {
+    if (!bitmapOrients) {
+      bitmapOrients = (async () => {
+        if (typeof createImageBitmap !== "function") return false;
+        try {
+          const bytes = Uint8Array.from(atob(TURNED_JPEG), (c) => c.charCodeAt(0));
+          const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }),
+            { imageOrientation: "from-image" });
+          const upright = bitmap.width === 1 && bitmap.height === 2;
+          bitmap.close();
+          return upright;
+        } catch (err) {
+          return false;
+        }
+      })();
+    }
+    return bitmapOrients;
+  }
+
   /** The image upright, or null when this browser cannot decode it. */
   async function decodeImage(file) {
-    if (typeof createImageBitmap === "function") {
+    if (await bitmapHonoursOrientation()) {
       try {
         const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
         return { image: bitmap, width: bitmap.width, height: bitmap.height,

@@ -214,11 +214,15 @@ def test_a_dropped_text_file_is_refused(page_run: PageRun, photos: Any) -> None:
     assert page_run.predict_requests() == []
 
 
+@pytest.mark.parametrize("decoder", ["createImageBitmap", "img"])
 def test_photos_are_sent_upright_and_transparent_pixels_white(
-        new_page: Any, photos: Any) -> None:
+        new_page: Any, photos: Any, decoder: str) -> None:
     """EXIF orientation is applied before sending (the JPEG sent carries none), and a
-    transparent PNG is flattened on white, not black."""
+    transparent PNG is flattened on white, not black; also where the page decodes with an
+    <img> (browsers without createImageBitmap, or whose createImageBitmap ignores EXIF)."""
     run = new_page()
+    if decoder == "img":
+        run.page.add_init_script("window.createImageBitmap = undefined;")
     uploads = capture_predict_uploads(run)
     run.open()
 
