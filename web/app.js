@@ -20,7 +20,7 @@
   const $ = (id) => document.getElementById(id);
   const el = {
     input: $("photo-input"),
-    label: $("photo-label"),
+    pickerLabel: $("photo-label"),
     pickerTitle: $("picker-title"),
     dropzone: $("dropzone"),
     camera: $("camera-button"),
@@ -33,7 +33,7 @@
     tips: $("tips"),
     work: $("work"),
     result: $("result"),
-    label_: $("result-label"),
+    resultLabel: $("result-label"),
     verdict: $("result-verdict"),
     category: $("result-category"),
     confidenceValue: $("confidence-value"),
@@ -136,7 +136,7 @@
     if (API_BASE) el.docsLink.href = `${API_BASE}/docs`;
     el.input.addEventListener("change", onInputChange);
     el.input.addEventListener("cancel", dropCapture);
-    el.label.addEventListener("click", dropCapture);
+    el.pickerLabel.addEventListener("click", dropCapture);
     el.retry.addEventListener("click", onRetry);
     document.addEventListener("dragenter", onDragOver);
     document.addEventListener("dragover", onDragOver);
@@ -585,11 +585,11 @@
     const sentence = verdict(prediction);
 
     const drawing = prediction.category === "free_pattern";
-    el.label_.textContent = answer.glyph;
-    el.label_.classList.toggle("is-drawing", drawing);
+    el.resultLabel.textContent = answer.glyph;
+    el.resultLabel.classList.toggle("is-drawing", drawing);
     // The pencil mark stands in for a missing character; the verdict says it in words.
-    if (drawing) el.label_.setAttribute("aria-hidden", "true");
-    else el.label_.removeAttribute("aria-hidden");
+    if (drawing) el.resultLabel.setAttribute("aria-hidden", "true");
+    else el.resultLabel.removeAttribute("aria-hidden");
     el.verdict.textContent = sentence;
     el.verdict.dataset.level = lvl;
     // For digits and letters, how sure the kind is can differ from how sure the answer is.
