@@ -117,12 +117,27 @@ def test_on_a_phone_nothing_scrolls_sideways(new_page: Any, photos: Any, width: 
     assert scroll_width(run) <= width
 
 
+def intercept_file_choosers(run: PageRun) -> list[Any]:
+    """File choosers the page opens, from now on. Listening switches Chromium's interception on
+    asynchronously, so do this well before the action (expect_file_chooser alone races it)."""
+    choosers: list[Any] = []
+    run.page.on("filechooser", lambda chooser: choosers.append(chooser))
+    return choosers
+
+
+def next_file_chooser(run: PageRun, choosers: list[Any]) -> Any:
+    run.page.wait_for_function("() => true")  # a round trip, so the event has been dispatched
+    if not choosers:
+        run.page.wait_for_event("filechooser")
+    return choosers.pop(0)
+
+
 def test_the_camera_button_opens_the_picker_with_capture(new_page: Any, photos: Any) -> None:
     run = new_page(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    choosers = intercept_file_choosers(run)
     run.open()
-    with run.page.expect_file_chooser() as chooser_info:
-        run.page.locator("#camera-button").tap()
-    chooser = chooser_info.value
+    run.page.locator("#camera-button").tap()
+    chooser = next_file_chooser(run, choosers)
     assert chooser.element.get_attribute("capture") == "environment"
     chooser.set_files(str(photos.board))
     assert run.wait_for_result()
@@ -154,7 +169,10 @@ def test_an_unreadable_image_gets_the_servers_refusal_in_words(
 
 
 def test_the_picker_is_reached_and_opened_with_the_keyboard(
-        page_run: PageRun, photos: Any) -> None:
+        new_page: Any, photos: Any) -> None:
+    page_run = new_page()
+    choosers = intercept_file_choosers(page_run)
+    page_run.open()
     page = page_run.page
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type") == "file"
@@ -162,9 +180,8 @@ def test_the_picker_is_reached_and_opened_with_the_keyboard(
     outline = page.eval_on_selector("#photo-input + label", "l => getComputedStyle(l).outlineStyle")
     assert outline == "solid"
     page_run.screenshot("keyboard-focus")
-    with page.expect_file_chooser() as chooser_info:
-        page.keyboard.press("Enter")
-    chooser_info.value.set_files(str(photos.board))
+    page.keyboard.press("Enter")
+    next_file_chooser(page_run, choosers).set_files(str(photos.board))
     assert page_run.wait_for_result()
     # Focus stays where it was: the next photo is one key press away.
     assert page.evaluate("document.activeElement.type") == "file"
