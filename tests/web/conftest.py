@@ -263,6 +263,14 @@ class PageRun:
         error.wait_for(state="visible")
         return str(error.inner_text())
 
+    def wait_until(self, condition: Callable[[], bool], what: str) -> None:
+        """Let the page run (and its events reach us) until ``condition()`` holds."""
+        deadline = time.monotonic() + TIMEOUT_MS / 1000
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out waiting for {what}")
+            self.page.wait_for_timeout(50)
+
     def predict_requests(self) -> list[Any]:
         return [r for r in self.requests if "/predict" in r.url]
 

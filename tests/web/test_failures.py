@@ -117,7 +117,8 @@ def test_an_api_that_does_not_answer_times_out(new_page: Any, photos: Any) -> No
     run.open()
     run.choose(photos.board)
     assert "took too long" in run.wait_for_error()
-    assert len(held) == 1 and run.failed and "/predict" in run.failed[0].url
+    run.wait_until(lambda: bool(run.failed), "the request to be aborted")
+    assert len(held) == 1 and "/predict" in run.failed[0].url
 
 
 def test_an_answer_that_is_not_json(new_page: Any, photos: Any) -> None:
