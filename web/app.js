@@ -14,7 +14,7 @@
   const DIRECT_UPLOAD_MAX_BYTES = positiveNumber(CONFIG.directUploadMaxBytes, 4000000);
   const REQUEST_TIMEOUT_MS = positiveNumber(CONFIG.requestTimeoutMs, 30000);
   const SURE = 0.8; // at or above: "It is ..."
-  const FAIRLY_SURE = 0.5; // at or above: "Probably ..."; below: "Not sure: 8 or B?"
+  const FAIRLY_SURE = 0.5; // at or above: "Probably ..."; below: "boardread is not sure: 8 or B?"
   const IMAGE_NAME = /\.(jpe?g|jfif|png|webp|bmp|tiff?|gif|avif|heic|heif)$/i;
 
   const $ = (id) => document.getElementById(id);
@@ -557,7 +557,7 @@
     return "low";
   }
 
-  /** "It is the digit 7.", "Probably the letter K.", or "Not sure: 8 or B?" */
+  /** "It is the digit 7.", "Probably the letter K.", or "boardread is not sure: 8 or B?" */
   function verdict(prediction) {
     const answer = describe(prediction.category, prediction.label);
     const lvl = level(prediction.confidence);
@@ -569,9 +569,11 @@
       if (!names.includes(name)) names.push(name);
       if (names.length === 2) break;
     }
-    if (names.length < 2) return `Not sure: maybe ${answer.short}?`;
-    return `Not sure: ${names[0]} or ${names[1]}?`;
+    if (names.length < 2) return `boardread is not sure: maybe ${answer.short}?`;
+    return `boardread is not sure: ${names[0]} or ${names[1]}?`;
   }
+
+  const SURENESS = { high: "sure", medium: "fairly sure", low: "not sure" };
 
   const KIND_WORDS = {
     digit: "A digit (0–9)",
@@ -599,11 +601,10 @@
     el.category.textContent = `${KIND_WORDS[prediction.category]}${kindSure}`;
 
     const pct = Math.round(prediction.confidence * 100);
-    el.confidenceValue.textContent = `${percent(prediction.confidence)} (${
-      { high: "sure", medium: "fairly sure", low: "unsure" }[lvl]})`;
+    el.confidenceValue.textContent = `${percent(prediction.confidence)} (${SURENESS[lvl]})`;
     el.confidenceBar.setAttribute("aria-valuenow", String(pct));
-    el.confidenceBar.setAttribute("aria-valuetext", `${percent(prediction.confidence)}, ${
-      { high: "sure", medium: "fairly sure", low: "unsure" }[lvl]}`);
+    el.confidenceBar.setAttribute("aria-valuetext",
+      `${percent(prediction.confidence)}, ${SURENESS[lvl]}`);
     el.confidenceBar.dataset.level = lvl;
     el.confidenceFill.style.width = `${pct}%`;
 

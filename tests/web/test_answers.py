@@ -57,8 +57,8 @@ def test_a_low_confidence_answer_says_it_is_not_sure(new_page: Any, photos: Any)
     run = answer_with(new_page(), prediction("digit", "8", 0.41, [
         ("digit", "8", 0.41), ("letter", "B", 0.38), ("digit", "3", 0.004)]), photos.board)
     assert text(run, "result-label") == "8"
-    assert text(run, "result-verdict") == "Not sure: 8 or B?"
-    assert text(run, "result-confidence") == "41% (unsure)"
+    assert text(run, "result-verdict") == "boardread is not sure: 8 or B?"
+    assert text(run, "result-confidence") == "41% (not sure)"
     assert run.page.locator("[role=meter]").get_attribute("data-level") == "low"
     assert alternatives(run)[2] == "3 The digit 3 <1%"
     run.screenshot("answer-not-sure")
@@ -77,7 +77,7 @@ def test_a_drawing_is_called_a_drawing(new_page: Any, photos: Any) -> None:
 def test_an_unsure_drawing(new_page: Any, photos: Any) -> None:
     run = answer_with(new_page(), prediction("free_pattern", None, 0.33, [
         ("free_pattern", None, 0.33), ("digit", "0", 0.3), ("digit", "1", 0.2)]), photos.board)
-    assert text(run, "result-verdict") == "Not sure: a drawing or 0?"
+    assert text(run, "result-verdict") == "boardread is not sure: a drawing or 0?"
 
 
 def test_no_board_outline_is_explained(new_page: Any, photos: Any) -> None:
