@@ -116,3 +116,10 @@ def test_controls_and_images_have_names_and_regions_are_live(
         "h1:not([hidden]), h2, h3", "hs => hs.filter(h => h.getClientRects().length)"
         ".map(h => h.tagName)")
     assert levels[0] == "H1" and levels.count("H1") == 1 and "H2" in levels and "H3" in levels
+
+
+def test_without_javascript_the_page_says_so(new_page: Any) -> None:
+    run = new_page(java_script_enabled=False)
+    run.open()
+    message = run.page.locator("noscript p")  # get_by_text does not look inside <noscript>
+    assert message.is_visible() and "needs JavaScript" in message.inner_text()
