@@ -39,6 +39,8 @@ def extract_board(grey: np.ndarray) -> Board:
 def find_board(grey: np.ndarray) -> np.ndarray | None:
     """Corners (tl, tr, br, bl) of the board's outline in ``grey``, or None."""
     scale = min(1.0, _SEARCH_SIDE / max(grey.shape[:2]))
+    if round(min(grey.shape[:2]) * scale) < 1:  # a strip over ~1000:1 has no board (and no pixel)
+        return None
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (5, 5), 0)
     gradient = _gradient(small)
@@ -200,4 +202,8 @@ def _fit(grey: np.ndarray, side: int) -> np.ndarray:
     scale = side / max(grey.shape[:2])
     if scale >= 1.0:
         return grey
+    h, w = grey.shape[:2]
+    if round(min(h, w) * scale) < 1:  # a strip: keep one pixel across rather than none
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        return cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     return cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

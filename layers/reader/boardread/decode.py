@@ -16,6 +16,12 @@ WORKING_SIDE = 800
 _REDUCED_GREY = {1: cv2.IMREAD_GRAYSCALE, 2: cv2.IMREAD_REDUCED_GRAYSCALE_2,
                  4: cv2.IMREAD_REDUCED_GRAYSCALE_4, 8: cv2.IMREAD_REDUCED_GRAYSCALE_8}
 _DECODABLE = {"jpeg", "png", "webp", "bmp", "tiff"}
+# libjpeg's own progressions have at most 10 scans. Each scan is a pass over every coefficient of
+# the image, so a crafted file of thousands of tiny scans takes minutes to decode: refused unread.
+MAX_JPEG_SCANS = 100
+# Colour, 16-bit and alpha images are made grey this many pixels at a time, so a 40 MP RGBA
+# 16-bit PNG needs a few MB of temporaries rather than 1.4 GB (Lambda has 1769 MB in all).
+_STRIP_PIXELS = 1 << 18
 
 
 def check_image_header(
@@ -39,6 +45,12 @@ def check_image_header(
             f"The image is {width}x{height} px ({width * height / 1e6:.1f} MP); "
             f"the limit is {max_pixels / 1e6:.0f} MP."
         )
+    if fmt == "jpeg":
+        scans = _jpeg_scan_count(data)
+        if scans > MAX_JPEG_SCANS:
+            raise InvalidImage(
+                f"The JPEG has {scans} scans; at most {MAX_JPEG_SCANS} are read."
+            )
     return fmt, width, height
 
 
@@ -83,12 +95,30 @@ def _jpeg_is_complete(data: bytes) -> bool:
     return scan >= 0 and data.find(b"\xff\xd9", scan) > 0
 
 
+def _jpeg_scan_count(data: bytes) -> int:
+    """Start-of-scan markers from the first on (entropy-coded data never holds FFDA)."""
+    first = data.find(b"\xff\xda")
+    return 0 if first < 0 else data.count(b"\xff\xda", first)
+
+
 def _to_grey(image: np.ndarray) -> np.ndarray:
-    if image.dtype == np.uint16:
-        image = (image >> 8).astype(np.uint8)
-    elif image.dtype != np.uint8:
+    """uint8 grey, converted in strips of rows: every step is per pixel, so the result is the
+    same as converting the whole image at once."""
+    if image.dtype not in (np.uint8, np.uint16):  # float TIFF: stretched over the whole image
         image = cv2.normalize(image.astype(np.float32), None, 0, 255, cv2.NORM_MINMAX)
         image = image.astype(np.uint8)
+    if image.ndim == 2 and image.dtype == np.uint8:
+        return image
+    rows = max(1, _STRIP_PIXELS // image.shape[1])
+    grey = np.empty(image.shape[:2], np.uint8)
+    for top in range(0, image.shape[0], rows):
+        grey[top : top + rows] = _pixels_to_grey(image[top : top + rows])
+    return grey
+
+
+def _pixels_to_grey(image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint16:
+        image = (image >> 8).astype(np.uint8)
     if image.ndim == 2:
         return image
     channels = image.shape[2]
