@@ -75,6 +75,14 @@ class UnsupportedMediaType(ApiError):
     )
 
 
+class ReadTimeout(ApiError):
+    """Raised when reading one photo (decode, preprocessing, inference) passes the deadline:
+    bytes that no decoder reads in the time a request has, so ``invalid_image``."""
+
+    code = "invalid_image"
+    default_message = "The image could not be read in time; send a JPEG or PNG photo."
+
+
 class MissingFile(ApiError):
     """Raised when a multipart body has no ``file`` field, or cannot be parsed at all."""
 

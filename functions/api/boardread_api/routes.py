@@ -13,8 +13,9 @@ from starlette.formparsers import MultiPartException
 from starlette.responses import JSONResponse
 
 from .context import log_fields
+from .deadline import deadline_for, run_with_deadline
 from .deps import ReaderDep, SettingsDep, UploadsDep
-from .errors import MissingFile, UnsupportedMediaType, UploadsUnavailable
+from .errors import MissingFile, ReadTimeout, UnsupportedMediaType, UploadsUnavailable
 from .schemas import ErrorBody, Health, PredictionBody, UploadTicket
 from .uploads import check_key
 
@@ -69,10 +70,15 @@ async def predict(
     else:
         data = await read_photo(request)
         fields["timings_ms"] = {"body": _ms_since(started)}
-    prediction = await run_in_threadpool(
-        read_board, data, reader=reader, debug=_is_true(debug),
-        max_pixels=settings.max_pixels, min_side=settings.min_side,
-    )
+    deadline = deadline_for(request.scope, settings.read_timeout_s)
+    try:
+        prediction = await run_with_deadline(
+            deadline, read_board, data, reader=reader, debug=_is_true(debug),
+            max_pixels=settings.max_pixels, min_side=settings.min_side,
+        )
+    except ReadTimeout:
+        fields["deadline_exceeded_s"] = round(deadline, 2)
+        raise
     fields["timings_ms"].update(prediction.timings_ms)
     fields["board_found"] = prediction.board_found
     fields["model_version"] = prediction.model_version

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 * MB, gt=0, description="Largest body accepted (413).")
     max_pixels: int = Field(default=DEFAULT_MAX_PIXELS, gt=0, description="Largest image (header).")
     min_side: int = Field(default=DEFAULT_MIN_SIDE, gt=0, description="Smallest image side, px.")
+    read_timeout_s: float = Field(
+        default=6.0, gt=0, le=25,
+        description="Longest decode + preprocessing + inference of one photo (400 invalid_image).",
+    )
     uploads_bucket: str | None = Field(
         default=None, description="S3 bucket for /uploads; unset: /uploads answers 501."
     )
