@@ -179,8 +179,9 @@ def api_server(site_server: SiteServer) -> Iterator[ApiServer]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDREAD_")}
+    # A generous read deadline: a busy CI machine must not turn a slow read into invalid_image.
     env.update(BOARDREAD_WEB_DIR=str(WEB_DIR), BOARDREAD_SITE_ORIGIN=site_server.origin,
-               BOARDREAD_LOG_LEVEL="WARNING")
+               BOARDREAD_LOG_LEVEL="WARNING", BOARDREAD_READ_TIMEOUT_S="25")
     log = ARTIFACTS / "uvicorn.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
