@@ -108,6 +108,11 @@
         `${d.status ? ` (error ${d.status})` : ""}. Try again in a moment.`,
       retry: true,
     }),
+    busy: () => ({
+      title: "boardread is busy right now",
+      text: "Too many photos are being read at once. Try again in a moment.",
+      retry: true,
+    }),
     bad_response: () => ({
       title: "boardread gave an answer this page does not understand",
       text: "Try again in a moment. If it keeps happening, reload the page.",
@@ -482,6 +487,7 @@
       return new PageError("too_large", detail);
     }
     if (code === "uploads_unavailable") return new PageError("refused", detail);
+    if (status === 429) return new PageError("busy", detail); // API Gateway's throttling
     if (status >= 500) return new PageError("server", detail);
     return new PageError("refused", detail);
   }

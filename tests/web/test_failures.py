@@ -51,8 +51,10 @@ def with_config(run: PageRun, **extra: Any) -> PageRun:
      "can’t be read as a photo"),
     (422, "application/json", contract_error("missing_file", "No 'file' field."),
      "No 'file' field."),
+    (429, "application/json", '{"message":"Too Many Requests"}',  # API Gateway throttling
+     "boardread is busy right now"),
 ], ids=["500", "502-html", "503", "413", "413-gateway", "image_too_large", "image_too_small",
-        "invalid_image", "unsupported_media_type", "missing_file"])
+        "invalid_image", "unsupported_media_type", "missing_file", "429-gateway"])
 def test_server_refusals_and_faults_in_words(new_page: Any, photos: Any, status: int,
                                              content_type: str, body: str, words: str) -> None:
     run = new_page()
