@@ -169,6 +169,21 @@ def tiff_header(width: int, height: int) -> bytes:
     return b"II*\x00" + struct.pack("<I", 8) + ifd + b"\x00\x00\x00\x00"
 
 
+def tiff_deflate(width: int, height: int, *, second_width: int | None = None) -> bytes:
+    """A deflated flat grey TIFF. With ``second_width`` its IFD holds ImageWidth twice: libtiff
+    decodes the first; a header reader that kept the last saw ``second_width``."""
+    strip = zlib.compress(b"\x80" * (width * height), 9)
+    widths = [width] + ([second_width] if second_width is not None else [])
+    entries = [*((256, 4, w) for w in widths), (257, 4, height), (258, 3, 8), (259, 3, 8),
+               (262, 3, 1), (273, 4, -1), (277, 3, 1), (278, 4, height), (279, 4, len(strip))]
+    data_offset = 8 + 2 + 12 * len(entries) + 4
+    ifd = struct.pack("<H", len(entries)) + b"".join(
+        struct.pack("<HHIHH", tag, typ, 1, value, 0) if typ == 3 else
+        struct.pack("<HHII", tag, typ, 1, data_offset if value < 0 else value)
+        for tag, typ, value in entries)
+    return b"II*\x00" + struct.pack("<I", 8) + ifd + b"\x00\x00\x00\x00" + strip
+
+
 def webp_vp8x_header(width: int, height: int) -> bytes:
     payload = b"\x00\x00\x00\x00" + (width - 1).to_bytes(3, "little") + \
         (height - 1).to_bytes(3, "little")
@@ -265,6 +280,8 @@ def build_corpus(board_jpeg: bytes, board_png: bytes) -> list[Case]:
           "a top-down BMP claiming 2500 MP"),
         c("tiff-header-30000", tiff_header(30000, 30000), "image/tiff",
           (400, "image_too_large"), "a TIFF IFD claiming 900 MP"),
+        c("tiff-duplicate-width", tiff_deflate(8000, 8000, second_width=100), "image/tiff", bad_image,
+          "ImageWidth twice (8000 then 100): 64 MP in 62 KB if the last were believed"),
         c("webp-header-16384", webp_vp8x_header(16384, 16384), "image/webp",
           (400, "image_too_large"), "a WebP VP8X claiming 268 MP"),
         c("png-1x1", encode(np.full((1, 1), 255, np.uint8), ".png"), "image/png",

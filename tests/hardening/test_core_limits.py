@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from PIL import Image
 
-from tests.hardening.corpus import jpeg_scan_bomb, jpeg_segments, pil_bytes
+from tests.hardening.corpus import jpeg_scan_bomb, jpeg_segments, pil_bytes, tiff_deflate
 
 
 def reference_to_grey(image: np.ndarray) -> np.ndarray:
@@ -135,3 +135,16 @@ def test_strips_that_always_worked_are_unchanged() -> None:
     scale = 512 / max(grey.shape)
     expected = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     assert not board.found and np.array_equal(board.image, expected)
+
+
+def test_a_tiff_with_two_widths_is_refused() -> None:
+    """libtiff keeps the first ImageWidth (8000) where the header check kept the last (100):
+    a 64 MP image passed the 40 MP limit from a 62 KB file."""
+    smuggler = tiff_deflate(8000, 8000, second_width=100)
+    assert len(smuggler) < 70_000
+    decoded = cv2.imdecode(np.frombuffer(smuggler, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert decoded.shape == (8000, 8000)  # what would have been decoded
+    with pytest.raises(InvalidImage):
+        check_image_header(smuggler)
+    assert check_image_header(tiff_deflate(200, 100)) == ("tiff", 200, 100)
+    assert decode_image(tiff_deflate(200, 100)).shape == (100, 200)

@@ -109,22 +109,25 @@ def _tiff(data: bytes) -> tuple[int, int] | None:
     endian = "<" if data[:2] == b"II" else ">"
     offset = struct.unpack(endian + "I", data[4:8])[0]
     count = struct.unpack(endian + "H", data[offset : offset + 2])[0]
-    width = height = None
+    sizes: dict[int, list[int]] = {256: [], 257: []}  # ImageWidth, ImageLength
     for k in range(count):
         entry = data[offset + 2 + 12 * k : offset + 14 + 12 * k]
         tag, typ = struct.unpack(endian + "HH", entry[:4])
+        if tag not in sizes:
+            continue
+        if typ not in (3, 4):  # SHORT or LONG, as the TIFF spec allows: else not our reading
+            return None
         value = (
             struct.unpack(endian + "H", entry[8:10])[0]
             if typ == 3
             else struct.unpack(endian + "I", entry[8:12])[0]
         )
-        if tag == 256:
-            width = value
-        elif tag == 257:
-            height = value
-    if width is None or height is None:
+        sizes[tag].append(value)
+    # A repeated size tag is refused: libtiff keeps the first, so a header that said the small
+    # one last would let a huge image past the limits.
+    if len(sizes[256]) != 1 or len(sizes[257]) != 1:
         return None
-    return width, height
+    return sizes[256][0], sizes[257][0]
 
 
 _READERS = {"jpeg": _jpeg, "png": _png, "webp": _webp, "bmp": _bmp, "tiff": _tiff, "gif": _gif}
