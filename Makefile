@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test train smoke-train bench report clean
-.PHONY: bench-api events validate build deploy publish
+.PHONY: bench-api events validate build deploy publish loadtest
 STACK ?= boardread
 export SAM_CLI_TELEMETRY := 0
 
@@ -47,6 +47,9 @@ bench: install ## Print latency, size and cold-start figures
 
 bench-api: install ## API only: cold start, warm latency over HTTP, vs float32 and TensorFlow
 	$(PY) tests/bench/bench_api.py
+
+loadtest: install ## Load and leak: 8 clients, >= 60 s and 10,000 requests on the local server
+	$(PY) -m tests.bench.loadtest $(LOADTEST_ARGS)
 
 events: install ## Regenerate events/*.json (API Gateway HTTP API v2 events)
 	$(PY) events/make_events.py
