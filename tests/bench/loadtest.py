@@ -245,10 +245,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1) + "\n")
     print(json.dumps(figures))
-    ok = (not tally.failures and not server_errors and alive and tally.done >= args.requests
-          and growth <= args.rss_tolerance)
-    print("PASS" if ok else "FAIL")
-    return 0 if ok else 1
+    reasons = [text for bad, text in (
+        (bool(tally.failures), f"{len(tally.failures)} failed requests"),
+        (bool(server_errors), f"{len(server_errors)} server error lines"),
+        (not alive, "the server died"),
+        (tally.done < args.requests, f"only {tally.done} requests"),
+        (not growth <= args.rss_tolerance,
+         f"RSS grew {growth:+.1%} (a short run measures the warm-up, not a leak)"),
+    ) if bad]
+    print("PASS" if not reasons else "FAIL: " + "; ".join(reasons))
+    return 0 if not reasons else 1
 
 
 if __name__ == "__main__":
