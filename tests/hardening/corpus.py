@@ -282,6 +282,8 @@ def build_corpus(board_jpeg: bytes, board_png: bytes) -> list[Case]:
           (400, "image_too_large"), "a TIFF IFD claiming 900 MP"),
         c("tiff-duplicate-width", tiff_deflate(8000, 8000, second_width=100), "image/tiff", bad_image,
           "ImageWidth twice (8000 then 100): 64 MP in 62 KB if the last were believed"),
+        c("tiff-float64-rgba", encode(np.full((64, 64, 4), 0.5), ".tiff"), "image/tiff",
+          bad_image, "256 bits a pixel: 40 MP of it would be 1.3 GB decoded (over 64 refused)"),
         c("webp-header-16384", webp_vp8x_header(16384, 16384), "image/webp",
           (400, "image_too_large"), "a WebP VP8X claiming 268 MP"),
         c("png-1x1", encode(np.full((1, 1), 255, np.uint8), ".png"), "image/png",

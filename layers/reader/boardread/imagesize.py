@@ -105,29 +105,49 @@ def _jpeg(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+_TIFF_WIDTH, _TIFF_LENGTH, _TIFF_BITS, _TIFF_SAMPLES = 256, 257, 258, 277
+# 16-bit RGBA, the most a PNG holds: 40 MP of it is 320 MB decoded. A deflated TIFF of 4 float64
+# samples (256 bits) would be 1.3 GB from a 1.3 MB file, more than the function's memory.
+MAX_TIFF_BITS_PER_PIXEL = 64
+
+
 def _tiff(data: bytes) -> tuple[int, int] | None:
+    """Width and height from the first IFD; None (not a TIFF we read) when a size tag is
+    repeated or not SHORT/LONG, or a pixel has more than MAX_TIFF_BITS_PER_PIXEL bits."""
     endian = "<" if data[:2] == b"II" else ">"
     offset = struct.unpack(endian + "I", data[4:8])[0]
     count = struct.unpack(endian + "H", data[offset : offset + 2])[0]
-    sizes: dict[int, list[int]] = {256: [], 257: []}  # ImageWidth, ImageLength
+    tags: dict[int, list[int]] = {_TIFF_WIDTH: [], _TIFF_LENGTH: [], _TIFF_BITS: [],
+                                  _TIFF_SAMPLES: []}
     for k in range(count):
         entry = data[offset + 2 + 12 * k : offset + 14 + 12 * k]
-        tag, typ = struct.unpack(endian + "HH", entry[:4])
-        if tag not in sizes:
+        tag, typ, n = struct.unpack(endian + "HHI", entry[:8])
+        if tag not in tags:
             continue
         if typ not in (3, 4):  # SHORT or LONG, as the TIFF spec allows: else not our reading
             return None
+        if tag == _TIFF_BITS and n > 1:  # one SHORT per sample, inline when they fit 4 bytes
+            at = offset + 2 + 12 * k + 8 if n * 2 <= 4 else struct.unpack(
+                endian + "I", entry[8:12])[0]
+            values = struct.unpack(f"{endian}{n}H", data[at : at + 2 * n])
+            tags[tag].append(max(values))
+            continue
         value = (
             struct.unpack(endian + "H", entry[8:10])[0]
             if typ == 3
             else struct.unpack(endian + "I", entry[8:12])[0]
         )
-        sizes[tag].append(value)
-    # A repeated size tag is refused: libtiff keeps the first, so a header that said the small
-    # one last would let a huge image past the limits.
-    if len(sizes[256]) != 1 or len(sizes[257]) != 1:
+        tags[tag].append(value)
+    # A repeated tag is refused: libtiff keeps the first, so a header that said a small size
+    # last would let a huge image past the limits.
+    if any(len(values) > 1 for values in tags.values()):
         return None
-    return sizes[256][0], sizes[257][0]
+    if len(tags[_TIFF_WIDTH]) != 1 or len(tags[_TIFF_LENGTH]) != 1:
+        return None
+    bits = (tags[_TIFF_BITS] or [1])[0] * (tags[_TIFF_SAMPLES] or [1])[0]
+    if bits > MAX_TIFF_BITS_PER_PIXEL:
+        return None
+    return tags[_TIFF_WIDTH][0], tags[_TIFF_LENGTH][0]
 
 
 _READERS = {"jpeg": _jpeg, "png": _png, "webp": _webp, "bmp": _bmp, "tiff": _tiff, "gif": _gif}
