@@ -54,7 +54,10 @@ class RequestContextMiddleware:
         async def tagged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 tally["status"] = message["status"]
-                MutableHeaders(scope=message)["x-request-id"] = request_id
+                headers = MutableHeaders(scope=message)
+                headers["x-request-id"] = request_id
+                # Error messages quote the path: never let a browser sniff JSON into HTML.
+                headers.setdefault("x-content-type-options", "nosniff")
             elif message["type"] == "http.response.body":
                 tally["bytes_out"] += len(message.get("body", b""))
             await send(message)
