@@ -332,6 +332,11 @@ def build_corpus(board_jpeg: bytes, board_png: bytes) -> list[Case]:
         c("multipart-two-files", multipart(file_part(board_jpeg), file_part(board_png,
                                                                             "b.png", "image/png")),
           MULTIPART, ok, "two parts named file: the last one is read"),
+        c("multipart-1500-files", multipart(*[part("file", b"a", filename=f"{k}.txt")
+                                              for k in range(1500)]),
+          MULTIPART, (422, "missing_file"), "over python-multipart's 1000 files"),
+        c("multipart-2mb-text-field", multipart(part("file", b"a" * 2_000_000)), MULTIPART,
+          (422, "missing_file"), "a text field over Starlette's 1 MB part limit"),
         c("multipart-broken", f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; "
           f"filename=\"b.jpg\"\r\n".encode() + board_jpeg[:2000], MULTIPART,
           (422, "missing_file"), "the body ends inside the headers of its only part"),
