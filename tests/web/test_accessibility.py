@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import PageRun
+from tests.web.conftest import PageRun, Photos
 from tests.web.payloads import prediction
 
 pytestmark = pytest.mark.browser
@@ -67,7 +67,7 @@ def low_contrast(run: PageRun) -> list[str]:
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_text_contrast_meets_wcag_aa(new_page: Any, photos: Any, scheme: str) -> None:
+def test_text_contrast_meets_wcag_aa(new_page: Any, photos: Photos, scheme: str) -> None:
     run = new_page(color_scheme=scheme)
     answers = [{"json": prediction("digit", "8", 0.41, [
         ("digit", "8", 0.41), ("letter", "B", 0.38), ("digit", "3", 0.1)], board_found=False)}]
@@ -88,7 +88,7 @@ def test_text_contrast_meets_wcag_aa(new_page: Any, photos: Any, scheme: str) ->
 
 
 def test_controls_and_images_have_names_and_regions_are_live(
-        page_run: PageRun, photos: Any) -> None:
+        page_run: PageRun, photos: Photos) -> None:
     page = page_run.page
     file_input = page.locator("input[type=file]")
     assert file_input.count() == 1  # one input for picker, drop, paste and camera

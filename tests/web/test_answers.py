@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import PageRun
+from tests.web.conftest import PageRun, Photos
 from tests.web.payloads import prediction
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def alternatives(run: PageRun) -> list[str]:
     return [" ".join(str(t).split()) for t in items.all_inner_texts()]
 
 
-def test_a_sure_answer(new_page: Any, photos: Any) -> None:
+def test_a_sure_answer(new_page: Any, photos: Photos) -> None:
     run = answer_with(new_page(), prediction("digit", "7", 0.97, [
         ("digit", "7", 0.97), ("letter", "T", 0.02), ("digit", "1", 0.01)]), photos.board)
     assert text(run, "result-label") == "7"
@@ -45,7 +45,7 @@ def test_a_sure_answer(new_page: Any, photos: Any) -> None:
     assert "It is the digit 7. 97% sure." in run.page.locator("[role=status]").inner_text()
 
 
-def test_a_fairly_sure_answer(new_page: Any, photos: Any) -> None:
+def test_a_fairly_sure_answer(new_page: Any, photos: Photos) -> None:
     run = answer_with(new_page(), prediction("letter", "K", 0.64, [
         ("letter", "K", 0.64), ("letter", "X", 0.2), ("letter", "R", 0.1)]), photos.board)
     assert text(run, "result-label") == "K"
@@ -53,7 +53,7 @@ def test_a_fairly_sure_answer(new_page: Any, photos: Any) -> None:
     assert text(run, "result-confidence") == "64% (fairly sure)"
 
 
-def test_a_low_confidence_answer_says_it_is_not_sure(new_page: Any, photos: Any) -> None:
+def test_a_low_confidence_answer_says_it_is_not_sure(new_page: Any, photos: Photos) -> None:
     run = answer_with(new_page(), prediction("digit", "8", 0.41, [
         ("digit", "8", 0.41), ("letter", "B", 0.38), ("digit", "3", 0.004)]), photos.board)
     assert text(run, "result-label") == "8"
@@ -64,7 +64,7 @@ def test_a_low_confidence_answer_says_it_is_not_sure(new_page: Any, photos: Any)
     run.screenshot("answer-not-sure")
 
 
-def test_a_drawing_is_called_a_drawing(new_page: Any, photos: Any) -> None:
+def test_a_drawing_is_called_a_drawing(new_page: Any, photos: Photos) -> None:
     run = answer_with(new_page(), prediction("free_pattern", None, 0.93, [
         ("free_pattern", None, 0.93), ("digit", "0", 0.04), ("letter", "O", 0.02)]),
         photos.board)
@@ -74,13 +74,13 @@ def test_a_drawing_is_called_a_drawing(new_page: Any, photos: Any) -> None:
     assert alternatives(run)[0] == "✎ A drawing, not a character 93%"
 
 
-def test_an_unsure_drawing(new_page: Any, photos: Any) -> None:
+def test_an_unsure_drawing(new_page: Any, photos: Photos) -> None:
     run = answer_with(new_page(), prediction("free_pattern", None, 0.33, [
         ("free_pattern", None, 0.33), ("digit", "0", 0.3), ("digit", "1", 0.2)]), photos.board)
     assert text(run, "result-verdict") == "boardread is not sure: a drawing or 0?"
 
 
-def test_no_board_outline_is_explained(new_page: Any, photos: Any) -> None:
+def test_no_board_outline_is_explained(new_page: Any, photos: Photos) -> None:
     run = answer_with(new_page(), prediction("digit", "4", 0.9, [
         ("digit", "4", 0.9), ("digit", "9", 0.05), ("letter", "A", 0.02)], board_found=False),
         photos.board)
@@ -88,7 +88,7 @@ def test_no_board_outline_is_explained(new_page: Any, photos: Any) -> None:
     assert "No board outline was found" in run.page.locator("#board-note").inner_text()
 
 
-def test_the_board_preview_is_the_debug_png(new_page: Any, photos: Any) -> None:
+def test_the_board_preview_is_the_debug_png(new_page: Any, photos: Photos) -> None:
     body = prediction("digit", "1", 0.9, [("digit", "1", 0.9), ("letter", "I", 0.05),
                                           ("letter", "L", 0.02)])
     run = new_page()
@@ -109,7 +109,7 @@ def test_the_board_preview_is_the_debug_png(new_page: Any, photos: Any) -> None:
         "document.querySelector('img[data-testid=board-preview]').naturalWidth === 64")
 
 
-def test_an_answer_without_board_png_hides_the_preview(new_page: Any, photos: Any) -> None:
+def test_an_answer_without_board_png_hides_the_preview(new_page: Any, photos: Photos) -> None:
     run = answer_with(new_page(), prediction("digit", "2", 0.9, [
         ("digit", "2", 0.9), ("letter", "Z", 0.05), ("digit", "7", 0.02)], with_board=False),
         photos.board)

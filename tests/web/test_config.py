@@ -18,7 +18,7 @@ from boardread_api.site import config_js
 from boardread_deploy.publish import publish_site
 from moto import mock_aws
 
-from tests.web.conftest import WEB_DIR, ApiServer, SiteServer
+from tests.web.conftest import WEB_DIR, ApiServer, Photos, SiteServer
 
 REGION = "eu-west-1"
 
@@ -60,7 +60,7 @@ def test_the_committed_config_js_means_same_origin() -> None:
 
 @pytest.mark.browser
 def test_the_published_page_calls_the_api_named_in_config_js(
-        new_page: Any, site_server: SiteServer, api_server: ApiServer, photos: Any,
+        new_page: Any, site_server: SiteServer, api_server: ApiServer, photos: Photos,
         monkeypatch: pytest.MonkeyPatch) -> None:
     assert site_server.origin != api_server.url
     stored = publish_to_moto(WEB_DIR, f"{api_server.url}/", monkeypatch)
@@ -88,7 +88,7 @@ def test_the_published_page_calls_the_api_named_in_config_js(
 
 @pytest.mark.browser
 def test_a_deployed_api_error_is_read_across_origins(
-        new_page: Any, site_server: SiteServer, api_server: ApiServer, photos: Any) -> None:
+        new_page: Any, site_server: SiteServer, api_server: ApiServer, photos: Photos) -> None:
     """The API's error JSON and request id are readable cross-origin (CORS on errors too)."""
     site_server.publish_folder(WEB_DIR, overrides={
         "config.js": config_js(api_server.url).encode()})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.web.conftest import PageRun, multipart_order, multipart_parts
+from tests.web.conftest import PageRun, Photos, multipart_order, multipart_parts
 from tests.web.payloads import contract_error, prediction
 
 pytestmark = pytest.mark.browser
@@ -55,7 +55,7 @@ def with_config(run: PageRun, **extra: Any) -> PageRun:
      "boardread is busy right now"),
 ], ids=["500", "502-html", "503", "413", "413-gateway", "image_too_large", "image_too_small",
         "invalid_image", "unsupported_media_type", "missing_file", "429-gateway"])
-def test_server_refusals_and_faults_in_words(new_page: Any, photos: Any, status: int,
+def test_server_refusals_and_faults_in_words(new_page: Any, photos: Photos, status: int,
                                              content_type: str, body: str, words: str) -> None:
     run = new_page()
     run.page.route("**/predict*", lambda route: route.fulfill(
@@ -75,7 +75,7 @@ def test_server_refusals_and_faults_in_words(new_page: Any, photos: Any, status:
     assert run.page.locator("[data-testid=error]").is_hidden()
 
 
-def test_a_server_error_can_be_retried(new_page: Any, photos: Any) -> None:
+def test_a_server_error_can_be_retried(new_page: Any, photos: Photos) -> None:
     run = new_page()
     answers: list[dict[str, Any]] = [
         {"status": 500, "content_type": "application/json",
@@ -101,7 +101,7 @@ def test_a_server_error_can_be_retried(new_page: Any, photos: Any) -> None:
     assert len(bodies) == 2 and bodies[0] == bodies[1] > 0  # the same photo, sent again
 
 
-def test_an_unreachable_api(new_page: Any, photos: Any) -> None:
+def test_an_unreachable_api(new_page: Any, photos: Photos) -> None:
     run = new_page()
     run.page.route("**/predict*", lambda route: route.abort("connectionrefused"))
     run.open()
@@ -112,7 +112,7 @@ def test_an_unreachable_api(new_page: Any, photos: Any) -> None:
     run.screenshot("error-unreachable")
 
 
-def test_an_api_that_does_not_answer_times_out(new_page: Any, photos: Any) -> None:
+def test_an_api_that_does_not_answer_times_out(new_page: Any, photos: Photos) -> None:
     run = with_config(new_page(), requestTimeoutMs=500)
     held: list[Any] = []
     run.page.route("**/predict*", lambda route: held.append(route))  # never answered
@@ -123,7 +123,7 @@ def test_an_api_that_does_not_answer_times_out(new_page: Any, photos: Any) -> No
     assert len(held) == 1 and "/predict" in run.failed[0].url
 
 
-def test_an_answer_that_is_not_json(new_page: Any, photos: Any) -> None:
+def test_an_answer_that_is_not_json(new_page: Any, photos: Photos) -> None:
     run = new_page()
     run.page.route("**/predict*", lambda route: route.fulfill(
         status=200, content_type="text/html", body="<html>captive portal</html>"))
@@ -132,7 +132,7 @@ def test_an_answer_that_is_not_json(new_page: Any, photos: Any) -> None:
     assert "does not understand" in run.wait_for_error()
 
 
-def test_a_new_photo_aborts_the_request_in_flight(new_page: Any, photos: Any) -> None:
+def test_a_new_photo_aborts_the_request_in_flight(new_page: Any, photos: Photos) -> None:
     run = new_page()
     held: list[Any] = []
 
@@ -162,7 +162,7 @@ def test_a_new_photo_aborts_the_request_in_flight(new_page: Any, photos: Any) ->
     assert run.page.locator("[data-testid=error]").is_hidden()
 
 
-def test_a_big_photo_goes_through_uploads(new_page: Any, photos: Any) -> None:
+def test_a_big_photo_goes_through_uploads(new_page: Any, photos: Photos) -> None:
     """POST /uploads, the photo to the presigned URL (fields first, file last), then
     POST /predict?key= with no body."""
     run = with_config(new_page(), directUploadMaxBytes=1000)
@@ -199,7 +199,7 @@ def test_a_big_photo_goes_through_uploads(new_page: Any, photos: Any) -> None:
     assert calls[2][2] == b""
 
 
-def test_a_photo_over_the_uploads_limit_is_too_large(new_page: Any, photos: Any) -> None:
+def test_a_photo_over_the_uploads_limit_is_too_large(new_page: Any, photos: Photos) -> None:
     run = with_config(new_page(), directUploadMaxBytes=1000)
     run.page.route("**/uploads", lambda route: route.fulfill(status=201, json={
         "key": "uploads/" + "0" * 32, "url": f"{run.api.url}/fake-bucket/", "fields": {},

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.web.conftest import PageRun, multipart_parts
+from tests.web.conftest import PageRun, Photos, multipart_parts
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def scroll_width(run: PageRun) -> int:
 
 
 def test_a_board_photo_gets_an_answer_and_the_board_the_models_saw(
-        new_page: Any, photos: Any) -> None:
+        new_page: Any, photos: Photos) -> None:
     run = new_page()
     uploads = capture_predict_uploads(run)
     run.open()
@@ -98,7 +98,7 @@ def test_a_board_photo_gets_an_answer_and_the_board_the_models_saw(
 
 
 @pytest.mark.parametrize("width", [375, 360])
-def test_on_a_phone_nothing_scrolls_sideways(new_page: Any, photos: Any, width: int) -> None:
+def test_on_a_phone_nothing_scrolls_sideways(new_page: Any, photos: Photos, width: int) -> None:
     run = new_page(viewport={"width": width, "height": 812}, is_mobile=True, has_touch=True)
     run.open()
     assert scroll_width(run) <= width
@@ -134,7 +134,7 @@ def next_file_chooser(run: PageRun, choosers: list[Any]) -> Any:
     return choosers.pop(0)
 
 
-def test_the_camera_button_opens_the_picker_with_capture(new_page: Any, photos: Any) -> None:
+def test_the_camera_button_opens_the_picker_with_capture(new_page: Any, photos: Photos) -> None:
     run = new_page(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
     choosers = intercept_file_choosers(run)
     run.open()
@@ -147,7 +147,7 @@ def test_the_camera_button_opens_the_picker_with_capture(new_page: Any, photos: 
     assert run.page.locator("input[type=file]").get_attribute("capture") is None
 
 
-def test_a_text_file_is_refused_before_any_upload(page_run: PageRun, photos: Any) -> None:
+def test_a_text_file_is_refused_before_any_upload(page_run: PageRun, photos: Photos) -> None:
     page_run.choose(photos.text)
     text = page_run.wait_for_error()
     assert "not a photo" in text and "notes.txt" in text
@@ -157,7 +157,7 @@ def test_a_text_file_is_refused_before_any_upload(page_run: PageRun, photos: Any
 
 
 def test_an_unreadable_image_gets_the_servers_refusal_in_words(
-        page_run: PageRun, photos: Any) -> None:
+        page_run: PageRun, photos: Photos) -> None:
     # Typed image/jpeg, so it passes the browser's check; the browser cannot decode it either,
     # so it goes as it is, and the server answers 400 invalid_image.
     with page_run.page.expect_response("**/predict*") as response_info:
@@ -171,7 +171,7 @@ def test_an_unreadable_image_gets_the_servers_refusal_in_words(
 
 
 def test_the_picker_is_reached_and_opened_with_the_keyboard(
-        new_page: Any, photos: Any) -> None:
+        new_page: Any, photos: Photos) -> None:
     page_run = new_page()
     choosers = intercept_file_choosers(page_run)
     page_run.open()
@@ -214,20 +214,20 @@ def give_file(run: PageRun, path: Path, media_type: str, how: str) -> Any:
                              {"data": data, "name": path.name, "type": media_type, "how": how})
 
 
-def test_a_dropped_photo_is_read(page_run: PageRun, photos: Any) -> None:
+def test_a_dropped_photo_is_read(page_run: PageRun, photos: Photos) -> None:
     drag = give_file(page_run, photos.board, "image/jpeg", "drop")
     assert drag == {"accepted": True, "highlighted": True, "after": False}
     assert page_run.wait_for_result()
     wait_for_image(page_run, BOARD_PREVIEW)
 
 
-def test_a_pasted_photo_is_read(page_run: PageRun, photos: Any) -> None:
+def test_a_pasted_photo_is_read(page_run: PageRun, photos: Photos) -> None:
     give_file(page_run, photos.board, "image/jpeg", "paste")
     assert page_run.wait_for_result()
     wait_for_image(page_run, BOARD_PREVIEW)
 
 
-def test_a_dropped_text_file_is_refused(page_run: PageRun, photos: Any) -> None:
+def test_a_dropped_text_file_is_refused(page_run: PageRun, photos: Photos) -> None:
     give_file(page_run, photos.text, "text/plain", "drop")
     assert "not a photo" in page_run.wait_for_error()
     assert page_run.predict_requests() == []
@@ -235,7 +235,7 @@ def test_a_dropped_text_file_is_refused(page_run: PageRun, photos: Any) -> None:
 
 @pytest.mark.parametrize("decoder", ["createImageBitmap", "img"])
 def test_photos_are_sent_upright_and_transparent_pixels_white(
-        new_page: Any, photos: Any, decoder: str) -> None:
+        new_page: Any, photos: Photos, decoder: str) -> None:
     """EXIF orientation is applied before sending (the JPEG sent carries none), and a
     transparent PNG is flattened on white, not black; also where the page decodes with an
     <img> (browsers without createImageBitmap, or whose createImageBitmap ignores EXIF)."""
@@ -271,7 +271,7 @@ def test_photos_are_sent_upright_and_transparent_pixels_white(
     assert gray_at(image, 20, 20) > 240 and gray_at(image, 800, 200) < 40
 
 
-def test_a_photo_too_big_to_send_directly_needs_uploads(new_page: Any, photos: Any) -> None:
+def test_a_photo_too_big_to_send_directly_needs_uploads(new_page: Any, photos: Photos) -> None:
     """Over the direct-upload size the page asks POST /uploads; the local server has no uploads
     bucket (501 uploads_unavailable), which the page explains as a photo too large to send."""
     run = new_page()
