@@ -551,9 +551,11 @@
     return { glyph: label, short: label, long: `the letter ${label}` };
   }
 
+  /** "97%"; never "0%" for a chance that is not nil, nor "100%" for one that is not certain. */
   function percent(x) {
     const p = Math.round(x * 100);
     if (p === 0 && x > 0) return "<1%";
+    if (p === 100 && x < 1) return ">99%";
     return `${p}%`;
   }
 

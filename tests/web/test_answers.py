@@ -81,9 +81,12 @@ def test_an_unsure_drawing(new_page: Any, photos: Photos) -> None:
 
 
 def test_no_board_outline_is_explained(new_page: Any, photos: Photos) -> None:
-    run = answer_with(new_page(), prediction("digit", "4", 0.9, [
-        ("digit", "4", 0.9), ("digit", "9", 0.05), ("letter", "A", 0.02)], board_found=False),
-        photos.board)
+    run = answer_with(new_page(), prediction("digit", "4", 0.9996, [
+        ("digit", "4", 0.9996), ("digit", "9", 0.0003), ("letter", "A", 0.0)],
+        board_found=False), photos.board)
+    # Nearly certain is not certain; a nil chance is nil.
+    assert text(run, "result-confidence") == ">99% (sure)"
+    assert [line.split()[-1] for line in alternatives(run)] == [">99%", "<1%", "0%"]
     assert run.page.locator("#board-note").is_visible()
     assert "No board outline was found" in run.page.locator("#board-note").inner_text()
 

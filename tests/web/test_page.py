@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ def test_a_board_photo_gets_an_answer_and_the_board_the_models_saw(
     page = run.page
     assert page.locator("[data-testid=result-verdict]").inner_text().strip()
     assert page.locator("[data-testid=result-category]").inner_text().strip()
-    assert page.locator("[data-testid=result-confidence]").inner_text().strip()[0].isdigit()
+    confidence = page.locator("[data-testid=result-confidence]").inner_text().strip()
+    assert re.fullmatch(r"[<>]?\d{1,3}% \((sure|fairly sure|not sure)\)", confidence), confidence
     assert page.locator("[data-testid=alternatives] > li").count() == 3
     meter = page.locator("[role=meter]")
     assert 0 <= int(str(meter.get_attribute("aria-valuenow"))) <= 100
