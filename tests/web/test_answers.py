@@ -118,3 +118,20 @@ def test_an_answer_without_board_png_hides_the_preview(new_page: Any, photos: Ph
         photos.board)
     assert text(run, "result-label") == "2"
     assert run.page.locator("img[data-testid=board-preview]").is_hidden()
+
+
+def test_where_the_words_change(new_page: Any, photos: Photos) -> None:
+    """90% and over: "It is"; from 60%: "Probably"; under 60%: not sure (web/README.md says why),
+    judged on the percentage shown."""
+    cases = [(0.9, "It is the digit 5."), (0.8951, "It is the digit 5."),
+             (0.8949, "Probably the digit 5."), (0.6, "Probably the digit 5."),
+             (0.5949, "boardread is not sure: 5 or S?")]
+    bodies = [prediction("digit", "5", c, [("digit", "5", c), ("letter", "S", 0.2),
+                                           ("digit", "6", 0.1)]) for c, _ in cases]
+    run = new_page()
+    run.page.route("**/predict*", lambda route: route.fulfill(json=bodies.pop(0)))
+    run.open()
+    for _, words in cases:
+        run.choose(photos.board)
+        run.wait_for_result()
+        assert text(run, "result-verdict") == words
