@@ -311,6 +311,8 @@ def new_page(browser: Any, api_server: ApiServer,
         page.on("request", lambda r: run.requests.append(r))
         page.on("requestfailed", lambda r: run.failed.append(r))
         page.on("pageerror", lambda exc: run.page_errors.append(str(exc)))
+        page.on("console", lambda message: run.page_errors.append(message.text)
+                if "Content Security Policy" in message.text else None)
         runs.append(run)
         return run
 
@@ -323,7 +325,7 @@ def new_page(browser: Any, api_server: ApiServer,
     for context in contexts:
         context.close()
     errors = [error for run in runs for error in run.page_errors]
-    assert not errors, f"uncaught errors in the page: {errors}"
+    assert not errors, f"uncaught errors or CSP violations in the page: {errors}"
 
 
 @pytest.fixture
