@@ -177,6 +177,8 @@ class ApiServer:
 def api_server(site_server: SiteServer) -> Iterator[ApiServer]:
     """``uvicorn boardread_api.local:app``: the API plus web/ at /, as ``make run`` serves it."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for stale in ARTIFACTS.glob("FAILED-*.png"):  # failures of an earlier run
+        stale.unlink()
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDREAD_")}
     # A generous read deadline: a busy CI machine must not turn a slow read into invalid_image.
