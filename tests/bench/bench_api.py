@@ -80,11 +80,17 @@ def keras_reader(keras_dir: Path, *, use_predict: bool) -> Any:
         labels: tuple[str, ...]
         sha256: str
 
+    from boardread.manifest import default_model_dir
+
     reader = Reader.__new__(Reader)  # skip the TFLite loading; read() only needs these fields
     reader.manifests = {}
     reader.models = {}
     for name in ("category", "digit", "letter"):
-        meta = json.loads((keras_dir / f"{name}.json").read_text())
+        # Labels from the manifest beside the .keras file (a smoke build) or the packaged one.
+        manifest = keras_dir / f"{name}.json"
+        if not manifest.is_file():
+            manifest = default_model_dir() / f"{name}.json"
+        meta = json.loads(manifest.read_text())
         reader.manifests[name] = Labels(tuple(meta["labels"]), "keras")  # type: ignore[assignment]
         reader.models[name] = KerasModel(keras_dir / f"{name}.keras")  # type: ignore[assignment]
     reader.version = "keras-baseline"
