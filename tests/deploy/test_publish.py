@@ -54,6 +54,8 @@ def web_dir(tmp_path: Path) -> Path:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text)
     (tmp_path / "favicon.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    (tmp_path / "screenshots").mkdir()
+    (tmp_path / "screenshots" / "desktop.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
     return tmp_path
 
 

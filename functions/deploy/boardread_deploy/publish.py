@@ -35,6 +35,7 @@ CONTENT_TYPES = {
 # The page and its config change with each deploy: browsers must revalidate them.
 NO_CACHE = {"index.html", CONFIG_JS}
 SKIPPED_SUFFIXES = {".py", ".pyc", ".md"}
+SKIPPED_DIRS = {"screenshots", "__pycache__"}  # the README's pictures are not part of the page
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,11 @@ def content_type(path: Path) -> str:
 
 
 def site_files(web_dir: Path) -> Iterator[Path]:
-    """The page's files: no dotfiles, caches, scripts or notes, and not the local config.js."""
+    """The page's files: no dotfiles, caches, scripts, notes or the README's screenshots, and
+    not the local config.js."""
     for path in sorted(web_dir.rglob("*")):
         relative = path.relative_to(web_dir)
-        if not path.is_file() or any(part.startswith(".") or part == "__pycache__"
+        if not path.is_file() or any(part.startswith(".") or part in SKIPPED_DIRS
                                      for part in relative.parts):
             continue
         if path.suffix.lower() in SKIPPED_SUFFIXES or relative.as_posix() == CONFIG_JS:
