@@ -13,9 +13,8 @@ import time
 
 import cv2
 import numpy as np
-
-from boardread.decode import decode_image
 from boardread.board import extract_board
+from boardread.decode import decode_image
 from boardread.manifest import MODEL_NAMES
 from boardread.normalise import normalise_glyph
 from boardread.reader import Reader

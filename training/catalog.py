@@ -5,9 +5,17 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
-from .fonts import discover_fonts, design_group, font_symbols
-from .glyphs import (DIGITS, FREE_SHAPES, HERSHEY_DESIGNS, HERSHEY_SYMBOL_FONTS, LOWER_EXCLUDED,
-                     OMNIGLOT_FREE, GlyphSpec, load_shared)
+from .fonts import design_group, discover_fonts, font_symbols
+from .glyphs import (
+    DIGITS,
+    FREE_SHAPES,
+    HERSHEY_DESIGNS,
+    HERSHEY_SYMBOL_FONTS,
+    LOWER_EXCLUDED,
+    OMNIGLOT_FREE,
+    GlyphSpec,
+    load_shared,
+)
 
 CHARACTER_CHARS = string.digits + string.ascii_uppercase + "".join(
     c for c in string.ascii_lowercase if c not in LOWER_EXCLUDED)

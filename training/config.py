@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
+import logging
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -49,3 +52,23 @@ def smoke_config(base: TrainConfig | None = None, build_dir: Path | None = None,
                    report_dir=build / "report",
                    photos={"train": 240, "val": 60, "test": 90}, epochs=1, patience=1,
                    representative_samples=40)
+
+
+def stage_config(doc: str, argv: list[str] | None = None,
+                 add_arguments: Callable[[argparse.ArgumentParser], None] | None = None
+                 ) -> tuple[TrainConfig, argparse.Namespace]:
+    """The command line every stage shares (``--smoke``, ``--build-dir``, ``--model-dir``):
+    the resolved config, the parsed arguments, and logging set up for the run."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny data, one epoch")
+    parser.add_argument("--build-dir", type=Path, help="generated data and checkpoints")
+    parser.add_argument("--model-dir", type=Path, help="where the int8 models are exported")
+    if add_arguments is not None:
+        add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.smoke:
+        return smoke_config(build_dir=args.build_dir, model_dir=args.model_dir), args
+    overrides = {k: v for k, v in (("build_dir", args.build_dir), ("model_dir", args.model_dir))
+                 if v is not None}
+    return replace(TrainConfig(), **overrides), args

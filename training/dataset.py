@@ -9,7 +9,6 @@ very function the Lambda function runs. Output: ``build/data/<split>.npz``.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import logging
 import multiprocessing as mp
@@ -20,12 +19,11 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from boardread.errors import ReaderError
 from boardread.pipeline import prepare_photo
 
 from .catalog import build_catalog
-from .config import TrainConfig, smoke_config
+from .config import TrainConfig, stage_config
 from .glyphs import DIGITS, LETTERS, GlyphSpec
 from .render import render_photo
 from .splits import SPLITS, assign_groups, split_specs
@@ -124,7 +122,7 @@ def build_split(config: TrainConfig, split: str, pool: mp.pool.Pool) -> Path:
 
 def save_samples(path: Path, samples: list[Sample]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    field = lambda name: np.array([getattr(s.spec, name) or "" for s in samples])  # noqa: E731
+    field = lambda name: np.array([getattr(s.spec, name) or "" for s in samples])
     np.savez_compressed(
         path,
         x=np.stack([s.image for s in samples]).astype(np.uint8),
@@ -218,19 +216,9 @@ def build_all(config: TrainConfig, extra: Path | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true", help="tiny data for a quick check")
-    parser.add_argument("--build-dir", type=Path, help="where data goes (default build/)")
-    parser.add_argument("--extra", type=Path, help="a folder of your own labelled photos")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    config = smoke_config(build_dir=args.build_dir) if args.smoke else TrainConfig()
-    if args.build_dir and not args.smoke:
-        from dataclasses import replace
-
-        config = replace(config, build_dir=args.build_dir)
+    config, args = stage_config(__doc__, argv, lambda parser: parser.add_argument(
+        "--extra", type=Path, help="a folder of your own labelled photos"))
     build_all(config, args.extra)
-
 
 if __name__ == "__main__":
     main()

@@ -8,18 +8,16 @@ Writes ``build/eval/metrics.json`` and copies the headline metrics into each mod
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-
 from boardread.pipeline import prepare_photo
 from boardread.reader import Reader
 
-from .config import TrainConfig, smoke_config
+from .config import TrainConfig, stage_config
 from .dataset import load_split
 from .glyphs import GlyphSpec
 from .models import TASKS
@@ -45,7 +43,7 @@ def task_scores(reader: Reader, data: dict[str, np.ndarray]) -> dict[str, dict]:
         confusion = np.zeros((len(labels), len(labels)), int)
         np.add.at(confusion, (y, pred), 1)
         out[task] = {
-            "samples": int(len(y)),
+            "samples": len(y),
             "accuracy": float((pred == y).mean()),
             "cross_entropy": float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-7, 1)).mean()),
             "labels": list(labels),
@@ -70,7 +68,7 @@ def end_to_end(reader: Reader, data: dict[str, np.ndarray]) -> tuple[dict, list[
             mask = values == value
             breakdown[field][value] = {"samples": int(mask.sum()),
                                        "accuracy": float(right[mask].mean())}
-    breakdown["all"] = {"all": {"samples": int(len(right)), "accuracy": float(right.mean())}}
+    breakdown["all"] = {"all": {"samples": len(right), "accuracy": float(right.mean())}}
     wrong = [i for i in np.argsort([-a[2] for a in answers]) if not right[i]][:WORST]
     misreads = [{"index": int(i), "category": str(data["category"][i]),
                  "label": str(data["label"][i]), "read_category": answers[i][0],
@@ -166,16 +164,8 @@ def _stamp_manifests(model_dir: Path, scores: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--build-dir", type=Path)
-    parser.add_argument("--model-dir", type=Path)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    config = (smoke_config(build_dir=args.build_dir, model_dir=args.model_dir) if args.smoke
-              else TrainConfig())
+    config, args = stage_config(__doc__, argv)
     evaluate(config, None if args.smoke else SAMPLE_PATH)
-
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,6 @@ int8 calibration uses a representative set drawn from the *train* split only.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import logging
@@ -16,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
-
 from boardread.manifest import sha256_file
 from boardread.normalise import GLYPH_SIDE, MODEL_SIDE
 
-from .config import TrainConfig, smoke_config
+from .config import TrainConfig, stage_config
 from .dataset import load_split
 from .models import TASKS
 from .train import task_arrays
@@ -97,19 +95,11 @@ def export_task(config: TrainConfig, task: str, train: dict, version_date: str) 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--build-dir", type=Path)
-    parser.add_argument("--model-dir", type=Path)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    config = (smoke_config(build_dir=args.build_dir, model_dir=args.model_dir) if args.smoke
-              else TrainConfig())
+    config, _ = stage_config(__doc__, argv)
     train = load_split(config.build_dir, "train")
     date = dt.date.today().isoformat()
     for task in TASKS:
         export_task(config, task, train, date)
-
 
 if __name__ == "__main__":
     main()

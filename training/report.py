@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 from pathlib import Path
@@ -15,15 +14,14 @@ import matplotlib
 import numpy as np
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
+from boardread.board import extract_board
+from boardread.decode import decode_image
+from boardread.normalise import normalise_glyph
 
-from boardread.decode import decode_image  # noqa: E402
-from boardread.board import extract_board  # noqa: E402
-from boardread.normalise import normalise_glyph  # noqa: E402
-
-from .config import TrainConfig, smoke_config  # noqa: E402
-from .glyphs import GlyphSpec  # noqa: E402
-from .render import render_photo  # noqa: E402
+from .config import TrainConfig, stage_config
+from .glyphs import GlyphSpec
+from .render import render_photo
 
 log = logging.getLogger("training.report")
 EARLIER = {"category": (0.78073, 72.658), "digit": (2.12553, 33.000), "letter": (3.529, 27.308)}
@@ -204,14 +202,8 @@ def write_report(config: TrainConfig) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--build-dir", type=Path)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    config = smoke_config(build_dir=args.build_dir) if args.smoke else TrainConfig()
+    config, _ = stage_config(__doc__, argv)
     write_report(config)
-
 
 if __name__ == "__main__":
     main()

@@ -8,7 +8,6 @@ Reads ``build/data/{train,val}.npz`` (and ``user-*.npz`` if present), writes
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from .config import TrainConfig, smoke_config
+from .config import TrainConfig, stage_config
 from .dataset import load_split
 from .models import TASKS, build_model
 
@@ -109,25 +108,19 @@ def train_task(config: TrainConfig, task: str, train: dict, val: dict) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{task}.keras"
     model.save(path)
-    record = {"task": task, "history": history.history, "train_samples": int(len(x)),
-              "val_samples": int(len(vx)), "config": config.to_dict()}
+    record = {"task": task, "history": history.history, "train_samples": len(x),
+              "val_samples": len(vx), "config": config.to_dict()}
     (out / f"{task}.history.json").write_text(json.dumps(record, indent=1, default=float))
     return path
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--smoke", action="store_true")
-    parser.add_argument("--build-dir", type=Path)
-    parser.add_argument("--only", choices=sorted(TASKS), action="append")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    config = smoke_config(build_dir=args.build_dir) if args.smoke else TrainConfig()
+    config, args = stage_config(__doc__, argv, lambda parser: parser.add_argument(
+        "--only", choices=sorted(TASKS), action="append", help="train only these models"))
     log.info("config: %s", json.dumps(config.to_dict()))
     train, val = load(config.build_dir, "train"), load(config.build_dir, "val")
     for task in args.only or TASKS:
         train_task(config, task, train, val)
-
 
 if __name__ == "__main__":
     main()

@@ -1,5 +1,4 @@
 import numpy as np
-
 from boardread.board import extract_board, find_board, order_corners
 from boardread.decode import decode_image
 

@@ -2,7 +2,6 @@ import io
 import json
 
 import pytest
-
 from boardread.cli import main
 
 

@@ -3,10 +3,9 @@ import io
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
-
 from boardread.decode import WORKING_SIDE, decode_image
 from boardread.errors import ImageTooLarge, ImageTooSmall, InvalidImage
+from PIL import Image
 
 from .conftest import encode
 

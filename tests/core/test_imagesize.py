@@ -2,9 +2,8 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from boardread.imagesize import image_size
+from PIL import Image
 
 
 @pytest.mark.parametrize("fmt,pil_format,mode", [

@@ -1,5 +1,4 @@
 import numpy as np
-
 from boardread.normalise import GLYPH_SIDE, MODEL_SIDE, normalise_glyph
 
 from .conftest import flat_board
@@ -40,7 +39,6 @@ def test_a_blank_board_gives_an_empty_glyph():
 
 def test_an_inverted_photo_reads_like_the_original(whiteboard_photo):
     import cv2
-
     from boardread.pipeline import prepare_photo
 
     photo = cv2.imdecode(np.frombuffer(whiteboard_photo.data, np.uint8), cv2.IMREAD_COLOR)

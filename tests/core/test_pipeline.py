@@ -3,7 +3,6 @@ import base64
 import cv2
 import numpy as np
 import pytest
-
 from boardread import InvalidImage, read_board
 
 CATEGORIES = {"digit", "letter", "free_pattern"}

@@ -3,10 +3,9 @@
 import json
 from pathlib import Path
 
+import boardread.reader as reader_module
 import numpy as np
 import pytest
-
-import boardread.reader as reader_module
 from boardread.manifest import MODEL_NAMES, default_model_dir
 from boardread.reader import Reader
 

@@ -6,7 +6,6 @@ import sys
 
 import numpy as np
 import pytest
-
 from boardread.manifest import MODEL_NAMES
 from boardread.reader import Reader
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import cv2
-import numpy as np
 
 from .board import extract_board
 from .decode import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, decode_image
