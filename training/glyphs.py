@@ -35,8 +35,6 @@ FREE_SHAPES = ("heart", "star", "spiral", "smiley", "pixel_art", "scribble", "ho
                "waves", "grid", "target", "sun", "cloud", "tree", "arrow_burst")
 # Omniglot alphabets used as free patterns: their shapes do not read as Latin characters.
 OMNIGLOT_FREE = ("Balinese", "Early_Aramaic")
-# Quick, Draw! categories too close to a character to call free patterns (apple/eye ~ O, 0).
-QUICKDRAW_EXCLUDED = ()
 
 CANVAS = 128
 
@@ -159,10 +157,6 @@ def load_shared(source: str) -> dict[str, np.ndarray]:
              "omniglot": "omniglot/omniglot_small1_train.npz"}
     with np.load(SHARED_DATA / files[source]) as data:
         return {k: data[k] for k in data.files}
-
-
-def _symbol_mask(spec: GlyphSpec, rng: np.random.Generator) -> np.ndarray:
-    return _font_mask(spec, rng)
 
 
 # ------------------------------------------------------------------ procedural free patterns
@@ -336,5 +330,5 @@ def _crop(mask: np.ndarray) -> np.ndarray:
 
 
 _DRAWERS = {"font": _font_mask, "hershey": _hershey_mask, "mnist": _dataset_mask,
-            "omniglot": _dataset_mask, "quickdraw": _dataset_mask, "symbol": _symbol_mask,
+            "omniglot": _dataset_mask, "quickdraw": _dataset_mask, "symbol": _font_mask,
             "shape": _shape_mask}

@@ -94,10 +94,6 @@ class Reader:
         options.sort(key=lambda o: o.confidence, reverse=True)
         return options
 
-    def category_probabilities(self, image: np.ndarray) -> dict[str, float]:
-        probs = self.models["category"].predict(image)
-        return dict(zip(self.manifests["category"].labels, probs.tolist()))
-
 
 def _quantise(x: np.ndarray, detail: dict) -> np.ndarray:  # type: ignore[type-arg]
     x = x.reshape(detail["shape"])
