@@ -69,6 +69,7 @@ def end_to_end(reader: Reader, data: dict[str, np.ndarray]) -> tuple[dict, list[
             breakdown[field][value] = {"samples": int(mask.sum()),
                                        "accuracy": float(right[mask].mean())}
     breakdown["all"] = {"all": {"samples": len(right), "accuracy": float(right.mean())}}
+    breakdown["confidence"] = confidence_bins(np.array([a[2] for a in answers]), right)
     wrong = [i for i in np.argsort([-a[2] for a in answers]) if not right[i]][:WORST]
     misreads = [{"index": int(i), "category": str(data["category"][i]),
                  "label": str(data["label"][i]), "read_category": answers[i][0],
@@ -78,6 +79,20 @@ def end_to_end(reader: Reader, data: dict[str, np.ndarray]) -> tuple[dict, list[
                  "seed": int(data["seed"][i]), "style": str(data["style"][i])}
                 for i in wrong]
     return dict(breakdown), misreads
+
+
+# Bands of the answer's confidence; the page words its answers by these (sure / probably / unsure).
+CONFIDENCE_BANDS = ((0.9, 1.01, "90-100 %"), (0.6, 0.9, "60-90 %"), (0.0, 0.6, "under 60 %"))
+
+
+def confidence_bins(confidence: np.ndarray, right: np.ndarray) -> dict[str, dict[str, float]]:
+    """How often an answer is right, by how sure the service said it was."""
+    out = {}
+    for low, high, name in CONFIDENCE_BANDS:
+        mask = (confidence >= low) & (confidence < high)
+        out[name] = {"samples": int(mask.sum()),
+                     "accuracy": float(right[mask].mean()) if mask.any() else 0.0}
+    return out
 
 
 def check_no_leak(build_dir: Path) -> dict[str, int]:

@@ -134,7 +134,8 @@ def markdown(metrics: dict, config: TrainConfig) -> str:
     lines.append(f"| **all** | {e2e['all']['all']['samples']} | "
                  f"**{pct(e2e['all']['all']['accuracy'])}** | |")
     for field, title in (("style", "board style"), ("source", "glyph source"),
-                         ("board_found", "board outline found")):
+                         ("board_found", "board outline found"),
+                         ("confidence", "confidence of the answer")):
         lines += ["", f"### By {title}", "", f"| {title} | photos | accuracy % |", "|---|---|---|"]
         lines += [f"| {k} | {v['samples']} | {pct(v['accuracy'])} |"
                   for k, v in e2e[field].items()]
