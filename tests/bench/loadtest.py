@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.servers import ServerDidNotStart, free_port, wait_for_health
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD_SHARE = 0.5  # half the requests are photos to read, half the corpus's bad and odd inputs
@@ -83,12 +84,6 @@ def requests_mix() -> list[Request]:
     return good + bad
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -113,18 +108,12 @@ def start_server(port: int, log_path: Path) -> subprocess.Popen[bytes]:
             [sys.executable, "-m", "uvicorn", "boardread_api.local:app", "--host", "127.0.0.1",
              "--port", str(port), "--no-access-log", "--log-level", "warning"],
             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 120
-    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-        while True:
-            try:
-                if client.get("/health").status_code == 200:
-                    return server
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.time() > deadline:
-                server.kill()
-                raise SystemExit(f"the server did not start:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.1)
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}", server, log_path, timeout_s=120)
+    except ServerDidNotStart as exc:
+        server.kill()
+        raise SystemExit(str(exc)) from None
+    return server
 
 
 def run_client(index: int, base_url: str, mix: list[Request], tally: Tally, stop: threading.Event,

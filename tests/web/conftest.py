@@ -12,17 +12,13 @@ from __future__ import annotations
 import contextlib
 import email.parser
 import email.policy
-import json
 import mimetypes
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -31,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from tests.servers import ServerDidNotStart, free_port, wait_for_health
 from training.glyphs import GlyphSpec
 from training.render import render_photo
 
@@ -104,12 +101,6 @@ class Photos:
 
 
 # --------------------------------------------------------------------------- servers
-
-
-def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -193,7 +184,10 @@ def api_server(site_server: SiteServer) -> Iterator[ApiServer]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_health(url, process, log)
+        try:
+            wait_for_health(url, process, log, SERVER_START_S)
+        except ServerDidNotStart as exc:
+            pytest.fail(str(exc))
         yield ApiServer(url=url, log=log)
     finally:
         process.terminate()
@@ -202,22 +196,6 @@ def api_server(site_server: SiteServer) -> Iterator[ApiServer]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
-
-
-def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + SERVER_START_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the API server exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if json.load(response).get("status") == "ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"the API server did not answer /health in {SERVER_START_S} s:\n"
-                f"{log.read_text()[-3000:]}")
 
 
 # --------------------------------------------------------------------------- the browser
