@@ -19,6 +19,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from boardread.cli import labelled_photos
 from boardread.errors import ReaderError
 from boardread.pipeline import prepare_photo
 
@@ -147,19 +148,10 @@ USER_VARIANTS = 4  # extra renders of each training photo (perspective, light, J
 
 
 def user_photos(folder: Path) -> list[tuple[Path, str, str | None]]:
-    """``digit/7/*.jpg``, ``letter/K/*.jpg``, ``free_pattern/*.jpg`` -> (path, category, label)."""
-    found = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() not in (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff"):
-            continue
-        parts = path.relative_to(folder).parts
-        if parts[0] == "free_pattern":
-            found.append((path, "free_pattern", None))
-        elif parts[0] in ("digit", "letter") and len(parts) == 3:
-            label = parts[1].upper()
-            if label in LABELS[parts[0]]:
-                found.append((path, parts[0], label))
-    return found
+    """The labelled photos of ``folder`` (the layout ``boardread evaluate`` reads) whose label
+    is a class of its category's model."""
+    return [(path, category, label) for path, category, label in labelled_photos(folder)
+            if label is None or label in LABELS[category]]
 
 
 def user_samples(folder: Path, seed: int) -> dict[str, list[Sample]]:
