@@ -15,9 +15,7 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from boardread.board import extract_board
-from boardread.decode import decode_image
-from boardread.normalise import normalise_glyph
+from boardread.pipeline import prepare_photo
 
 from .config import TrainConfig, stage_config
 from .glyphs import GlyphSpec
@@ -61,14 +59,12 @@ def misreads_png(worst: list[dict], path: Path, columns: int = 4) -> None:
         spec = GlyphSpec(item["source"], item["category"], item["label"] or None, item["group"],
                          item["key"], item["char"])
         data = render_photo(spec, item["seed"]).data
-        grey = decode_image(data)
-        board = extract_board(grey)
-        glyph = normalise_glyph(board.image)
+        prepared = prepare_photo(data)
         photo = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
         tile = np.full((200, 420, 3), 255, np.uint8)
         tile[:160, :200] = _fit(photo, 200, 160)
-        tile[:160, 205:365] = _fit(cv2.cvtColor(board.image, cv2.COLOR_GRAY2BGR), 160, 160)
-        seen = cv2.resize(glyph.image, (50, 50), interpolation=cv2.INTER_NEAREST)
+        tile[:160, 205:365] = _fit(cv2.cvtColor(prepared.board, cv2.COLOR_GRAY2BGR), 160, 160)
+        seen = cv2.resize(prepared.glyph.image, (50, 50), interpolation=cv2.INTER_NEAREST)
         tile[:50, 368:418] = cv2.cvtColor(seen, cv2.COLOR_GRAY2BGR)
         truth = item["label"] or "free"
         read = item["read_label"] or "free"

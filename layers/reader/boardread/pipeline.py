@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import cv2
+import numpy as np
 
 from .board import extract_board
 from .decode import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, decode_image
@@ -22,6 +23,7 @@ class PreparedPhoto:
     """What the models see, and how it was obtained."""
 
     glyph: Glyph
+    board: np.ndarray  # the flattened board (grey) the glyph was cut from
     board_found: bool
     timings_ms: dict[str, float]
 
@@ -76,7 +78,8 @@ def prepare_photo(
     glyph = normalise_glyph(board.image)
     t2 = time.perf_counter()
     timings = {"decode": _ms(t1 - t0), "preprocess": _ms(t2 - t1)}
-    return PreparedPhoto(glyph=glyph, board_found=board.found, timings_ms=timings)
+    return PreparedPhoto(glyph=glyph, board=board.image, board_found=board.found,
+                         timings_ms=timings)
 
 
 def read_board(
