@@ -110,22 +110,19 @@ def _ink_mask(ink: np.ndarray) -> np.ndarray:
 
 
 def _drop_clutter(mask: np.ndarray) -> np.ndarray:
-    """Keep the glyph's pieces: drop specks, pieces touching the board's edge and lines that
-    span the board (frame edges, ruled lines)."""
+    """Keep the glyph's pieces: drop pieces touching the board's edge, lines that span the board
+    (frame edges, ruled lines), then specks (small next to the biggest piece left)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
         return mask
     h, w = mask.shape
-    areas = stats[1:, cv2.CC_STAT_AREA]
-    min_area = max(4.0, 0.04 * float(areas.max()))
-    big = areas >= min_area
-    keep = []
-    for i in range(1, count):
-        x, y, cw, ch, _ = stats[i]
-        touches = x == 0 or y == 0 or x + cw >= w or y + ch >= h
-        spans = cw >= 0.9 * w or ch >= 0.9 * h
-        keep.append(bool(big[i - 1]) and not touches and not spans)
-    if not any(keep):  # everything touches the edge: better a glyph cut by the edge than none
-        keep = list(big)
-    lookup = np.array([0] + [255 if k else 0 for k in keep], np.uint8)
+    x, y, cw, ch, areas = (stats[1:, i] for i in range(5))
+    touches = (x == 0) | (y == 0) | (x + cw >= w) | (y + ch >= h)
+    spans = (cw >= 0.9 * w) | (ch >= 0.9 * h)
+    inner = ~touches & ~spans
+    # A frame kept as the yardstick would make a thin glyph inside it a "speck".
+    candidates = inner if inner.any() else np.ones_like(inner)
+    min_area = max(4.0, 0.04 * float(areas[candidates].max()))
+    keep = candidates & (areas >= min_area)
+    lookup = np.concatenate([[0], np.where(keep, 255, 0)]).astype(np.uint8)
     return lookup[labels]
