@@ -97,6 +97,15 @@ def multipart(data: bytes, filename: str, content_type: str) -> tuple[bytes, str
     return head + data + tail, f"multipart/form-data; boundary={BOUNDARY}"
 
 
+def multipart_form(fields: dict[str, str], data: bytes, filename: str,
+                   content_type: str) -> tuple[bytes, str]:
+    """A browser's FormData body: the text ``fields`` in order, then the photo as ``file``."""
+    head = b"".join(f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+                    f"{value}\r\n".encode() for name, value in fields.items())
+    body, media_type = multipart(data, filename, content_type)
+    return head + body, media_type
+
+
 def jpeg_photo() -> bytes:
     photo = render_photo(SEVEN, JPEG_SEED, "whiteboard")
     assert photo.fmt == "jpeg" and not photo.cropped
@@ -118,6 +127,9 @@ def build_events() -> dict[str, dict[str, Any]]:
     browser = {"origin": SITE_ORIGIN}
     jpeg_body, jpeg_type = multipart(jpeg_photo(), "board.jpg", "image/jpeg")
     text_body, text_type = multipart(b"shopping list: eggs, milk\n", "notes.txt", "text/plain")
+    # The page's correction: the photo it sent to /predict, with what is really on the board.
+    feedback_body, feedback_type = multipart_form({"category": "digit", "label": "7"},
+                                                  jpeg_photo(), "board.jpg", "image/jpeg")
     return {
         "predict-jpeg-multipart": http_event(
             "predict-jpeg-multipart", "POST", "/predict", body=jpeg_body,
@@ -133,6 +145,9 @@ def build_events() -> dict[str, dict[str, Any]]:
             headers=browser, user_agent=BROWSER_UA),
         "uploads": http_event("uploads", "POST", "/uploads", headers=browser,
                               user_agent=BROWSER_UA),
+        "feedback-jpeg-multipart": http_event(
+            "feedback-jpeg-multipart", "POST", "/feedback", body=feedback_body,
+            headers={**browser, "content-type": feedback_type}, user_agent=BROWSER_UA),
         "health": http_event("health", "GET", "/health"),
         "docs": http_event("docs", "GET", "/docs", headers={"accept": "text/html"},
                            user_agent=BROWSER_UA),

@@ -304,7 +304,7 @@ def test_docs_and_openapi(client: TestClient) -> None:
     assert docs.status_code == 200 and "text/html" in docs.headers["content-type"]
     assert "/openapi.json" in docs.text
     spec = client.get("/openapi.json").json()
-    assert set(spec["paths"]) == {"/predict", "/uploads", "/health"}
+    assert set(spec["paths"]) == {"/predict", "/uploads", "/feedback", "/health"}
     body = spec["paths"]["/predict"]["post"]["requestBody"]["content"]
     assert {"multipart/form-data", "image/jpeg", "image/png"} <= set(body)
     assert spec["paths"]["/uploads"]["post"]["responses"].keys() >= {"201", "501"}

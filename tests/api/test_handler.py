@@ -21,6 +21,7 @@ from tests.api.contract import assert_error, assert_prediction
 from tests.conftest import FakeContext, event_body, event_names, load_event
 
 BUCKET = "boardread-uploads-events"
+DATA_BUCKET = "boardread-data-events"
 REGION = "eu-west-1"
 UPLOAD_KEY = load_event("predict-key")["queryStringParameters"]["key"]
 # (status, error code or None) for each event file; a new event needs a line here.
@@ -30,6 +31,7 @@ EXPECTED: dict[str, tuple[int, str | None]] = {
     "predict-key": (200, None),
     "predict-not-image": (400, "invalid_image"),
     "uploads": (201, None),
+    "feedback-jpeg-multipart": (201, None),
     "health": (200, None),
     "docs": (200, None),
 }
@@ -41,12 +43,15 @@ def lambda_module(fresh_import: Callable[[str], ModuleType], clean_env: pytest.M
     """A new container: env as the template sets it, moto for S3, the module imported afresh."""
     for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                        "AWS_REGION": REGION, "BOARDREAD_UPLOADS_BUCKET": BUCKET}.items():
+                        "AWS_REGION": REGION, "BOARDREAD_UPLOADS_BUCKET": BUCKET,
+                        "BOARDREAD_DATA_BUCKET": DATA_BUCKET}.items():
         clean_env.setenv(name, value)
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         s3.put_object(Bucket=BUCKET, Key=UPLOAD_KEY, Body=board_png)
+        s3.create_bucket(Bucket=DATA_BUCKET,
+                         CreateBucketConfiguration={"LocationConstraint": REGION})
         yield fresh_import("boardread_api.handler")
 
 
@@ -77,6 +82,9 @@ def test_event(lambda_module: ModuleType, name: str) -> None:
         assert body["error"]["request_id"] == request_id
     elif name.startswith("predict"):
         assert_prediction(body)
+    elif name == "feedback-jpeg-multipart":
+        assert body["key"] == f"feedback/digit/7/{body['id']}.jpg"
+        assert body["category"] == "digit" and body["label"] == "7"
     elif name == "uploads":
         assert body["key"].startswith("uploads/") and BUCKET in body["url"]
         assert body["expires_in"] == 300 and body["max_bytes"] == 20_000_000

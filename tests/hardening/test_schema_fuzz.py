@@ -11,6 +11,7 @@ import boto3
 import pytest
 import schemathesis
 from boardread_api import Settings, create_app
+from boardread_api.feedback import FeedbackStore
 from boardread_api.uploads import UploadStore
 from hypothesis import settings
 from moto import mock_aws
@@ -31,10 +32,13 @@ def _raw_bytes(ctx: schemathesis.SerializationContext, value: object) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
-# The defaults plus an uploads bucket (moto), so every route answers as it does on AWS; without
-# one /uploads answers 501, which the contract documents but a fuzzer counts as a server error.
+# The defaults plus an uploads and a data bucket (moto), so every route answers as it does on AWS;
+# without them /uploads and /feedback answer 501, which the contract documents but a fuzzer counts
+# as a server error.
 BUCKET = "boardread-fuzz-uploads"
-APP = create_app(Settings(_env_file=None, uploads_bucket=BUCKET))  # type: ignore[call-arg]
+DATA_BUCKET = "boardread-fuzz-data"
+APP = create_app(Settings(_env_file=None, uploads_bucket=BUCKET,  # type: ignore[call-arg]
+                          data_bucket=DATA_BUCKET))
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
@@ -49,11 +53,13 @@ def uploads_bucket() -> Iterator[None]:
     try:
         with mock_aws():
             s3 = boto3.client("s3", region_name="eu-west-1")
-            s3.create_bucket(Bucket=BUCKET,
-                             CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+            for bucket in (BUCKET, DATA_BUCKET):
+                s3.create_bucket(Bucket=bucket,
+                                 CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
             settings_ = APP.state.settings
             APP.state.uploads = UploadStore(BUCKET, max_bytes=settings_.upload_max_bytes,
                                             expires_s=settings_.upload_expires_s, client=s3)
+            APP.state.feedback = FeedbackStore(DATA_BUCKET, client=s3)
             yield
     finally:
         for name, value in saved.items():
@@ -74,6 +80,8 @@ def test_api_matches_its_schema(case: schemathesis.Case) -> None:
 
 def test_the_schema_covers_the_contract() -> None:
     spec = APP.openapi()
-    assert set(spec["paths"]) == {"/predict", "/uploads", "/health"}
+    assert set(spec["paths"]) == {"/predict", "/uploads", "/feedback", "/health"}
     documented = set(spec["paths"]["/predict"]["post"]["responses"])
     assert documented >= {"200", "400", "404", "413", "415", "422", "500", "501"}
+    documented = set(spec["paths"]["/feedback"]["post"]["responses"])
+    assert documented >= {"201", "400", "404", "413", "415", "422", "500", "501"}

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
 from .errors import install_error_handlers
+from .feedback import FeedbackStore
 from .middleware import RequestContextMiddleware, RootPathMiddleware
 from .routes import router
 from .settings import Settings
@@ -15,7 +16,8 @@ from .uploads import UploadStore
 
 DESCRIPTION = (
     "Read the digit, letter or free pattern on a photographed board. "
-    "Contract: shared/docs/api.md. Photos over ~4 MB go through POST /uploads."
+    "Contract: shared/docs/api.md. Photos over ~4 MB go through POST /uploads. "
+    "POST /feedback stores a photo with what is really on it, for training."
 )
 
 
@@ -34,6 +36,9 @@ def create_app(settings: Settings, *, s3_client: Any = None) -> FastAPI:
         UploadStore(settings.uploads_bucket, max_bytes=settings.upload_max_bytes,
                     expires_s=settings.upload_expires_s, client=s3_client)
         if settings.uploads_bucket else None
+    )
+    app.state.feedback = (
+        FeedbackStore(settings.data_bucket, client=s3_client) if settings.data_bucket else None
     )
     install_error_handlers(app)
     app.include_router(router)

@@ -9,6 +9,7 @@ from typing import Annotated
 from boardread import Reader, get_reader
 from fastapi import Depends, Request
 
+from .feedback import FeedbackStore
 from .settings import Settings
 from .uploads import UploadStore
 
@@ -36,6 +37,12 @@ def app_uploads(request: Request) -> UploadStore | None:
     return store
 
 
+def app_feedback(request: Request) -> FeedbackStore | None:
+    store: FeedbackStore | None = request.app.state.feedback
+    return store
+
+
 SettingsDep = Annotated[Settings, Depends(app_settings)]
 ReaderDep = Annotated[Reader, Depends(app_reader)]
 UploadsDep = Annotated[UploadStore | None, Depends(app_uploads)]
+FeedbackDep = Annotated[FeedbackStore | None, Depends(app_feedback)]

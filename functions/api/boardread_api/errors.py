@@ -26,6 +26,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "image_too_small": 400,
     "image_too_large": 400,
     "invalid_key": 400,
+    "invalid_category": 400,
+    "missing_label": 400,
+    "invalid_label": 400,
+    "unexpected_label": 400,
     "bad_request": 400,
     "upload_not_found": 404,
     "not_found": 404,
@@ -35,6 +39,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "missing_file": 422,
     "internal_error": 500,
     "uploads_unavailable": 501,
+    "feedback_unavailable": 501,
 }
 # Codes for Starlette's own HTTP errors (unknown path, wrong method, its body limits).
 CODE_BY_STATUS: dict[int, str] = {
@@ -109,6 +114,41 @@ class UploadsUnavailable(ApiError):
 
     code = "uploads_unavailable"
     default_message = "Uploads are not available here (no uploads bucket is configured)."
+
+
+class InvalidCategory(ApiError):
+    """Raised when a correction's ``category`` is missing or not digit, letter or free_pattern."""
+
+    code = "invalid_category"
+    default_message = "The field 'category' must be 'digit', 'letter' or 'free_pattern'."
+
+
+class MissingLabel(ApiError):
+    """Raised when a digit or letter correction has no (or an empty) ``label``."""
+
+    code = "missing_label"
+    default_message = "A digit or letter correction needs the field 'label' (0-9 or A-Z)."
+
+
+class InvalidLabel(ApiError):
+    """Raised when a correction's ``label`` is not one character of its category's set."""
+
+    code = "invalid_label"
+    default_message = "The label must be one character: 0-9 for a digit, A-Z for a letter."
+
+
+class UnexpectedLabel(ApiError):
+    """Raised when a free_pattern correction carries a non-empty ``label``."""
+
+    code = "unexpected_label"
+    default_message = "A free_pattern correction has no label: leave 'label' out or empty."
+
+
+class FeedbackUnavailable(ApiError):
+    """Raised when POST /feedback is called and no data bucket is configured."""
+
+    code = "feedback_unavailable"
+    default_message = "Corrections are not collected here (no data bucket is configured)."
 
 
 def status_of(code: str) -> int:

@@ -14,10 +14,18 @@ from starlette.responses import JSONResponse
 
 from .context import log_fields
 from .deadline import deadline_for, run_with_deadline
-from .deps import ReaderDep, SettingsDep, UploadsDep
-from .errors import MissingFile, ReadTimeout, UnsupportedMediaType, UploadsUnavailable
-from .schemas import ErrorBody, Health, PredictionBody, UploadTicket
-from .uploads import check_key
+from .deps import FeedbackDep, ReaderDep, SettingsDep, UploadsDep
+from .errors import (
+    ApiError,
+    FeedbackUnavailable,
+    MissingFile,
+    ReadTimeout,
+    UnsupportedMediaType,
+    UploadsUnavailable,
+)
+from .feedback import CATEGORIES, check_correction, feedback_jpeg
+from .schemas import ErrorBody, FeedbackReceipt, Health, PredictionBody, UploadTicket
+from .uploads import KEY_PATTERN, check_key
 
 router = APIRouter()
 
@@ -38,6 +46,43 @@ PREDICT_BODY_DOC: dict[str, Any] = {
         },
     }
 }
+
+
+FEEDBACK_BODY_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "multipart/form-data: `category`, `label` (not for free_pattern), and the "
+                       "photo as `file`, or `key` (uploads/<id> from POST /uploads) instead.",
+        "content": {
+            "multipart/form-data": {"schema": {
+                "type": "object", "required": ["category"],
+                "properties": {
+                    "category": {"type": "string", "enum": list(CATEGORIES)},
+                    "label": {"type": "string", "maxLength": 1,
+                              "description": "0-9 for a digit; A-Z for a letter (a-z is stored "
+                                             "as the capital); absent or empty for free_pattern"},
+                    "file": {"type": "string", "format": "binary",
+                             "description": "The photo (JPEG, PNG, WebP, BMP or TIFF)"},
+                    "key": {"type": "string", "pattern": f"^{KEY_PATTERN.pattern}$",
+                            "description": "Instead of file: a photo sent through POST /uploads"},
+                },
+            }},
+        },
+    }
+}
+FEEDBACK_ERRORS: dict[int, str] = {
+    400: "invalid_category, missing_label, invalid_label, unexpected_label; invalid_image, "
+         "image_too_small, image_too_large; invalid_key; bad_request (both file and key)",
+    404: "upload_not_found (key)",
+    413: "payload_too_large",
+    415: "unsupported_media_type (not multipart/form-data)",
+    422: "missing_file (neither file nor key)",
+    500: "internal_error",
+    501: "feedback_unavailable (no data bucket); uploads_unavailable (key, no uploads bucket)",
+}
+FEEDBACK_MEDIA_TYPE_MESSAGE = (
+    "Send the correction as multipart/form-data with the fields 'category', 'label' and 'file'."
+)
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -99,6 +144,57 @@ async def create_upload(uploads: UploadsDep) -> JSONResponse:
     return JSONResponse(ticket, status_code=201)
 
 
+@router.post(
+    "/feedback",
+    status_code=201,
+    response_model=FeedbackReceipt,
+    responses={status: {"model": ErrorBody, "description": codes}
+               for status, codes in FEEDBACK_ERRORS.items()},
+    openapi_extra=FEEDBACK_BODY_DOC,
+    summary="Store a photo with what is really on it (a correction), as training data",
+)
+async def create_feedback(
+    request: Request, settings: SettingsDep, feedback: FeedbackDep, uploads: UploadsDep
+) -> JSONResponse:
+    fields = log_fields(request.scope)
+    started = time.perf_counter()
+    if feedback is None:
+        raise FeedbackUnavailable()
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "multipart/form-data":
+        raise UnsupportedMediaType(FEEDBACK_MEDIA_TYPE_MESSAGE)
+    form = await _feedback_form(request)
+    correction = check_correction(form.get("category"), form.get("label"))
+    fields["category"], fields["label"] = correction.category, correction.label
+    if "file" in form and "key" in form:
+        raise ApiError("Send the photo either as 'file' or as 'key' (an upload), not both.")
+    if "key" in form:
+        key = check_key(form["key"] if isinstance(form["key"], str) else "")
+        if uploads is None:
+            raise UploadsUnavailable()
+        data = await run_in_threadpool(uploads.fetch, key)
+        fields["timings_ms"] = {"fetch": _ms_since(started)}
+    elif "file" in form:
+        file = form["file"]
+        data = file.encode() if isinstance(file, str) else file
+        fields["timings_ms"] = {"body": _ms_since(started)}
+    else:
+        raise MissingFile("The multipart body has no 'file' field with the photo "
+                          "(nor a 'key' of an upload).")
+    prepared_at = time.perf_counter()
+    jpeg = await run_with_deadline(
+        deadline_for(request.scope, settings.read_timeout_s), feedback_jpeg, data,
+        max_pixels=settings.max_pixels, min_side=settings.min_side,
+    )
+    stored_at = time.perf_counter()
+    fields["timings_ms"]["prepare"] = _ms_since(prepared_at)
+    object_id, key = await run_in_threadpool(feedback.put, correction, jpeg)
+    fields["timings_ms"]["store"] = _ms_since(stored_at)
+    fields["feedback_key"], fields["stored_bytes"] = key, len(jpeg)
+    return JSONResponse({"id": object_id, "key": key, "category": correction.category,
+                         "label": correction.label}, status_code=201)
+
+
 @router.get("/health", response_model=Health, summary="The models this deployment serves")
 def health(reader: ReaderDep) -> dict[str, Any]:
     return {
@@ -137,6 +233,28 @@ async def _multipart_file(request: Request) -> bytes:
             return part.encode()
         data: bytes = await part.read()
         return data
+    finally:
+        await form.close()
+
+
+async def _feedback_form(request: Request) -> dict[str, str | bytes]:
+    """The correction's fields: text values as str, the ``file`` part's bytes. Fields other than
+    category, label, file and key are ignored; a repeated field counts once (the last)."""
+    try:
+        form = await request.form()
+    except (StarletteHTTPException, MultiPartException) as exc:
+        detail = getattr(exc, "detail", None) or getattr(exc, "message", "")
+        raise MissingFile(f"The multipart body cannot be read ({detail}).") from None
+    try:
+        values: dict[str, str | bytes] = {}
+        for name in ("category", "label", "key"):
+            value = form.get(name)
+            if value is not None:  # a file part where text belongs: refused as not text
+                values[name] = value if isinstance(value, str) else b""
+        part = form.get("file")
+        if part is not None:
+            values["file"] = part if isinstance(part, str) else await part.read()
+        return values
     finally:
         await form.close()
 

@@ -59,3 +59,11 @@ class Health(BaseModel):
     status: Literal["ok"]
     model_version: str
     models: dict[str, str] = Field(description="sha256 of each model file")
+
+
+class FeedbackReceipt(BaseModel):
+    id: str = Field(description="The stored correction's id (a random uuid4, 32 hex digits)")
+    key: str = Field(description="Where it is stored in the data bucket: "
+                                 "feedback/<category>/<label>/<id>.jpg or feedback/free_pattern/<id>.jpg")
+    category: Category
+    label: str | None = Field(description='As stored: "0"-"9", "A"-"Z", or null for free_pattern')

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     )
     upload_max_bytes: int = Field(default=20 * MB, gt=0, description="Largest presigned POST.")
     upload_expires_s: int = Field(default=300, gt=0, le=3600, description="Presigned POST life, s.")
+    data_bucket: str | None = Field(
+        default=None,
+        description="S3 bucket POST /feedback stores corrections in (feedback/); unset: 501.",
+    )
     site_origin: str | None = Field(
         default=None,
         description="Origin allowed by CORS when run locally (on AWS, API Gateway does CORS).",
@@ -48,7 +52,7 @@ class Settings(BaseSettings):
     web_dir: Path | None = Field(default=None, description="Page served at / by the local entry.")
     log_level: str = Field(default="INFO", description="Level of the API's own JSON log lines.")
 
-    @field_validator("uploads_bucket", "site_origin", mode="before")
+    @field_validator("uploads_bucket", "data_bucket", "site_origin", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         """An empty env var (``BOARDREAD_UPLOADS_BUCKET=``, as in env.json) means unset."""
