@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -72,6 +73,24 @@ def test_uploads_bucket_matches_the_api(template: dict[str, Any]) -> None:
     assert env["BOARDREAD_UPLOADS_BUCKET"] == {"Ref": "UploadsBucket"}
     defaults = Settings()
     assert defaults.upload_max_bytes == 20_000_000 and defaults.upload_expires_s == 300
+
+
+def test_feedback_route_env_and_least_privilege(template: dict[str, Any]) -> None:
+    """POST /feedback reaches the function, which knows the data bucket and may only put new
+    objects under feedback/ in it: no read, no list, no delete, no other prefix."""
+    api = template["Resources"]["ApiFunction"]["Properties"]
+    routes = {(e["Properties"]["Method"], e["Properties"]["Path"]) for e in api["Events"].values()
+              if e["Type"] == "HttpApi"}
+    assert ("POST", "/feedback") in routes
+    assert api["Environment"]["Variables"]["BOARDREAD_DATA_BUCKET"] == {"Ref": "DataBucket"}
+    assert template["Resources"]["DataBucket"]["Type"] == "AWS::S3::Bucket"
+    role = template["Resources"]["ApiFunctionRole"]["Properties"]
+    on_data = [s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]
+               if "DataBucket" in str(s["Resource"])]
+    assert on_data == [{"Effect": "Allow", "Action": "s3:PutObject",
+                        "Resource": {"Fn::Sub": "${DataBucket.Arn}/feedback/*"}}]
+    env = json.loads((REPO / "env.json").read_text())["ApiFunction"]
+    assert env["BOARDREAD_DATA_BUCKET"] == ""  # sam local: no bucket, so 501 feedback_unavailable
 
 
 def test_iam_is_scoped_to_named_arns(template: dict[str, Any]) -> None:

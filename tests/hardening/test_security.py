@@ -69,7 +69,7 @@ def test_iam_names_its_arns_and_lets_s3_say_404(template: dict[str, Any]) -> Non
     actions = sorted(a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str)
                                                    else s["Action"]))
     assert actions == ["logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject",
-                       "s3:ListBucket", "s3:PutObject"]
+                       "s3:ListBucket", "s3:PutObject", "s3:PutObject"]  # uploads/, feedback/
     assert all(s["Effect"] == "Allow" for s in statements)
     resources = json.dumps([s["Resource"] for s in statements])
     assert '"*"' not in resources and "arn:aws:s3:::*" not in resources
@@ -120,8 +120,8 @@ def test_the_api_is_throttled_and_the_function_bounded(template: dict[str, Any])
     assert template["Globals"]["Function"]["Timeout"] <= 15
     events = template["Resources"]["ApiFunction"]["Properties"]["Events"]
     assert sorted((e["Properties"]["Method"], e["Properties"]["Path"]) for e in events.values()) == [
-        ("GET", "/docs"), ("GET", "/health"), ("GET", "/openapi.json"), ("POST", "/predict"),
-        ("POST", "/uploads")]  # no catch-all route, no function URL
+        ("GET", "/docs"), ("GET", "/health"), ("GET", "/openapi.json"), ("POST", "/feedback"),
+        ("POST", "/predict"), ("POST", "/uploads")]  # no catch-all route, no function URL
 
 
 def test_every_shipped_package_is_pinned() -> None:
