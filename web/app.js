@@ -50,6 +50,15 @@
     photoPreview: $("photo-preview"),
     photoCaption: $("photo-caption"),
     docsLink: $("api-docs-link"),
+    feedbackToggle: $("feedback-toggle"),
+    feedbackForm: $("feedback-form"),
+    feedbackChar: $("feedback-char"),
+    feedbackCaption: $("feedback-label-caption"),
+    feedbackLabel: $("feedback-label"),
+    feedbackLabelError: $("feedback-label-error"),
+    feedbackCategoryError: $("feedback-category-error"),
+    feedbackSend: $("feedback-send"),
+    feedbackMessage: $("feedback-message"),
   };
 
   /** A failure to show a person: ``kind`` picks the words (see MESSAGES). */
@@ -136,6 +145,8 @@
   let inflight = null; // AbortController of the newest run
   let lastPrepared = null; // what the retry button sends again
   let photoUrl = null; // object URL of the photo on show
+  let answered = null; // the photo of the answer on show: what a correction sends
+  let feedbackInflight = null; // AbortController of the correction being sent
 
   // ------------------------------------------------------------------------- choosing
 
@@ -145,6 +156,11 @@
     el.input.addEventListener("cancel", dropCapture);
     el.pickerLabel.addEventListener("click", dropCapture);
     el.retry.addEventListener("click", onRetry);
+    el.feedbackToggle.addEventListener("click", onFeedbackToggle);
+    el.feedbackForm.addEventListener("change", onFeedbackCategory);
+    el.feedbackForm.addEventListener("submit", onFeedbackSubmit);
+    el.feedbackLabel.addEventListener("input", () => clearFieldError(el.feedbackLabel,
+      el.feedbackLabelError));
     document.addEventListener("dragenter", onDragOver);
     document.addEventListener("dragover", onDragOver);
     document.addEventListener("dragleave", onDragLeave);
@@ -226,6 +242,9 @@
     run += 1;
     if (inflight) inflight.abort();
     inflight = null;
+    if (feedbackInflight) feedbackInflight.abort();
+    feedbackInflight = null;
+    answered = null;
     clearError();
     el.result.hidden = true;
     el.boardFigure.hidden = true;
@@ -268,6 +287,7 @@
         : await predictDirect(prepared, controller.signal);
       if (id !== run) return;
       showResult(checkPrediction(body), prepared);
+      answered = prepared;
     } catch (err) {
       if (id !== run || err instanceof Superseded) return;
       showError(err);
@@ -426,7 +446,9 @@
       throw new PageError("server", { status: stored.status });
     }
     const url = `${API_BASE}/predict?debug=true&key=${encodeURIComponent(ticket.key)}`;
-    return callApi(url, { method: "POST" }, signal);
+    const body = await callApi(url, { method: "POST" }, signal);
+    prepared.uploadKey = ticket.key; // a correction names the upload rather than resending it
+    return body;
   }
 
   /**
@@ -625,6 +647,7 @@
     showBoard(prediction.board_png);
     showDetails(prediction, prepared);
 
+    resetFeedback();
     el.result.hidden = false;
     setDone(`${sentence} ${percent(prediction.confidence)} sure.`);
   }
@@ -683,6 +706,179 @@
       dd.textContent = value;
       return [dt, dd];
     }));
+  }
+
+  // ------------------------------------------------------------------------- corrections
+
+  const FEEDBACK_ASK = {
+    digit: { caption: "Which digit?", mode: "numeric", pattern: /^[0-9]$/,
+             empty: "Type the digit on the board, 0 to 9.",
+             wrong: (c) => `“${c}” is not a digit: type one of 0 to 9.` },
+    letter: { caption: "Which letter?", mode: "text", pattern: /^[A-Za-z]$/,
+              empty: "Type the letter on the board, A to Z.",
+              wrong: (c) => `“${c}” is not a letter: type one of A to Z.` },
+  };
+
+  /** A fresh, closed form for a new answer. */
+  function resetFeedback() {
+    if (feedbackInflight) feedbackInflight.abort();
+    feedbackInflight = null;
+    el.feedbackForm.reset();
+    el.feedbackForm.hidden = true;
+    el.feedbackChar.hidden = true;
+    el.feedbackToggle.hidden = false;
+    el.feedbackToggle.setAttribute("aria-expanded", "false");
+    el.feedbackSend.disabled = false;
+    el.feedbackSend.textContent = "Send";
+    clearFieldError(el.feedbackLabel, el.feedbackLabelError);
+    clearFieldError(null, el.feedbackCategoryError);
+    setFeedbackMessage("", null);
+  }
+
+  function onFeedbackToggle() {
+    const open = el.feedbackForm.hidden;
+    el.feedbackForm.hidden = !open;
+    el.feedbackToggle.setAttribute("aria-expanded", String(open));
+    if (open) setFeedbackMessage("", null);
+  }
+
+  function chosenCategory() {
+    const checked = el.feedbackForm.querySelector("input[name=feedback-category]:checked");
+    return checked ? checked.value : null;
+  }
+
+  /** Digit or letter: ask which one, in words that fit; a drawing needs no character. */
+  function onFeedbackCategory(event) {
+    if (event.target.name !== "feedback-category") return;
+    clearFieldError(null, el.feedbackCategoryError);
+    clearFieldError(el.feedbackLabel, el.feedbackLabelError);
+    const ask = FEEDBACK_ASK[chosenCategory()];
+    el.feedbackChar.hidden = !ask;
+    if (!ask) return;
+    el.feedbackCaption.textContent = ask.caption;
+    el.feedbackLabel.inputMode = ask.mode;
+    if (el.feedbackLabel.value && !ask.pattern.test(el.feedbackLabel.value)) {
+      el.feedbackLabel.value = "";
+    }
+  }
+
+  /** The correction the form holds, or null after showing what is missing. */
+  function readCorrection() {
+    const category = chosenCategory();
+    if (!category) {
+      showFieldError(null, el.feedbackCategoryError, "Choose what is on the board.");
+      el.feedbackForm.querySelector("input[name=feedback-category]").focus();
+      return null;
+    }
+    const ask = FEEDBACK_ASK[category];
+    if (!ask) return { category, label: null };
+    const typed = el.feedbackLabel.value.trim();
+    if (!ask.pattern.test(typed)) {
+      showFieldError(el.feedbackLabel, el.feedbackLabelError,
+        typed ? ask.wrong(typed) : ask.empty);
+      el.feedbackLabel.focus();
+      return null;
+    }
+    return { category, label: typed.toUpperCase() };
+  }
+
+  async function onFeedbackSubmit(event) {
+    event.preventDefault(); // the page sends it itself; no navigation (form-action 'none')
+    if (!answered || feedbackInflight) return;
+    const correction = readCorrection();
+    if (!correction) return;
+    const controller = new AbortController();
+    feedbackInflight = controller;
+    el.feedbackSend.disabled = true;
+    el.feedbackSend.textContent = "Sending…";
+    setFeedbackMessage("Sending your correction…", "busy");
+    try {
+      const stored = await postFeedback(answered, correction, controller.signal);
+      if (feedbackInflight !== controller) return;
+      const saved = describe(stored.category === undefined ? correction.category : stored.category,
+        stored.label === undefined ? correction.label : stored.label);
+      el.feedbackForm.hidden = true;
+      el.feedbackToggle.hidden = true;
+      setFeedbackMessage(`Thank you. Saved as ${saved.long}; it will help train boardread.`,
+        "done");
+      el.feedbackMessage.focus(); // the Send button it replaces is gone
+    } catch (err) {
+      if (feedbackInflight !== controller || err instanceof Superseded) return;
+      if (!(err instanceof PageError)) console.error(err);
+      setFeedbackMessage(feedbackErrorWords(err), "error",
+        err instanceof PageError ? err.detail.requestId : null);
+    } finally {
+      if (feedbackInflight === controller) {
+        feedbackInflight = null;
+        el.feedbackSend.disabled = false;
+        el.feedbackSend.textContent = "Send";
+      }
+    }
+  }
+
+  /** POST /feedback: the photo sent for the answer (or its upload's key) and the correction. */
+  function postFeedback(prepared, correction, signal) {
+    const form = new FormData();
+    form.append("category", correction.category);
+    if (correction.label) form.append("label", correction.label);
+    if (prepared.uploadKey) form.append("key", prepared.uploadKey);
+    else form.append("file", prepared.blob, prepared.name);
+    return callApi(`${API_BASE}/feedback`, { method: "POST", body: form }, signal);
+  }
+
+  function feedbackErrorWords(err) {
+    const kind = err instanceof PageError ? err.kind : "internal";
+    const d = err instanceof PageError ? err.detail : {};
+    if (d.code === "feedback_unavailable" || d.status === 501) {
+      return "Corrections are not collected on this server.";
+    }
+    if (kind === "unreachable") {
+      return "Can’t reach boardread: the correction was not sent. " +
+        "Check your internet connection, then send it again.";
+    }
+    if (kind === "timeout") return "boardread took too long to answer. Send it again in a moment.";
+    if (kind === "busy") return "boardread is busy right now. Send it again in a moment.";
+    if (kind === "too_large") return "The photo is too large to send as a correction.";
+    if (kind === "server") {
+      return `Something went wrong on our side${d.status ? ` (error ${d.status})` : ""}. ` +
+        "Send it again in a moment.";
+    }
+    if (kind === "bad_response") {
+      return "boardread gave an answer this page does not understand. Send it again in a moment.";
+    }
+    if (d.status) {
+      return `boardread did not take the correction: ${d.message ||
+        `the server refused it (error ${d.status}).`}`;
+    }
+    return "Something went wrong on this page. Choose the photo again, then send the correction.";
+  }
+
+  function setFeedbackMessage(text, kind, requestId) {
+    if (kind) el.feedbackMessage.dataset.kind = kind;
+    else delete el.feedbackMessage.dataset.kind;
+    const parts = [];
+    if (text) {
+      const line = document.createElement("span");
+      line.textContent = text;
+      parts.push(line);
+    }
+    if (requestId) {
+      const ref = document.createElement("span");
+      ref.className = "error-ref";
+      ref.textContent = `Reference: ${requestId}`;
+      parts.push(ref);
+    }
+    el.feedbackMessage.replaceChildren(...parts);
+  }
+
+  function showFieldError(input, message, text) {
+    message.textContent = text;
+    if (input) input.setAttribute("aria-invalid", "true");
+  }
+
+  function clearFieldError(input, message) {
+    message.textContent = "";
+    if (input) input.removeAttribute("aria-invalid");
   }
 
   function kilobytes(bytes) {

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import PageRun, Photos
-from tests.web.payloads import prediction
+from tests.web.payloads import contract_error, prediction
 
 pytestmark = pytest.mark.browser
 
@@ -80,6 +80,20 @@ def test_text_contrast_meets_wcag_aa(new_page: Any, photos: Photos, scheme: str)
     run.page.locator("summary").click()  # the details too
     problems += low_contrast(run)  # a low-confidence answer, in its warning colour
 
+    # The correction form: a field's error, then the server's refusal in words.
+    run.page.route("**/feedback", lambda route: route.fulfill(
+        status=501, content_type="application/json",
+        body=contract_error("feedback_unavailable", "No data bucket.")))
+    run.page.locator("[data-testid=feedback-toggle]").click()
+    run.page.get_by_role("radio", name="A digit (0–9)").check()
+    run.page.get_by_role("button", name="Send").click()  # nothing typed: the field's error
+    run.page.locator("[data-testid=feedback-label-error]").wait_for()
+    problems += low_contrast(run)
+    run.page.locator("[data-testid=feedback-label]").fill("4")
+    run.page.get_by_role("button", name="Send").click()
+    run.page.locator("[data-testid=feedback-message][data-kind=error]").wait_for()
+    problems += low_contrast(run)
+
     run.choose(photos.text)
     run.wait_for_error()
     problems += low_contrast(run)
@@ -110,6 +124,18 @@ def test_controls_and_images_have_names_and_regions_are_live(
     assert page.locator("img[data-testid=board-preview]").get_attribute("alt")
     meter = page.get_by_role("meter")
     assert meter.count() == 1 and meter.get_attribute("aria-valuetext")
+    # The correction form: a disclosure button, a named group of kinds, a named box, a live
+    # region for what sending did.
+    toggle = page.get_by_role("button", name="Wrong? Tell us what it is")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    kinds = page.get_by_role("group", name="What is on the board?")
+    assert kinds.get_by_role("radio").count() == 3
+    kinds.get_by_role("radio", name="A letter (A–Z)").check()
+    assert page.get_by_role("textbox", name="Which letter?").is_visible()
+    assert page.get_by_role("button", name="Send").is_visible()
+    assert page.locator("[data-testid=feedback-message]").get_attribute("aria-live") == "polite"
     assert page.evaluate("document.documentElement.lang") == "en"
     # Headings in order: one h1, the answer's h2, the alternatives' h3.
     levels = page.eval_on_selector_all(

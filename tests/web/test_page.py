@@ -113,6 +113,11 @@ def test_on_a_phone_nothing_scrolls_sideways(new_page: Any, photos: Photos, widt
     wait_for_image(run, BOARD_PREVIEW)
     assert scroll_width(run) <= width
     run.screenshot(f"phone-{width}-result", readme="phone" if width == 375 else None)
+    # The correction form, open with the letter box, fits too.
+    run.page.locator("[data-testid=feedback-toggle]").click()
+    run.page.get_by_role("radio", name="A letter (A–Z)").check()
+    assert run.page.locator("[data-testid=feedback-label]").is_visible()
+    assert scroll_width(run) <= width
 
     # An error quoting a long file name wraps rather than widening the page.
     long_name = "IMG_20261125_154512_" + "x" * 60 + ".txt"
