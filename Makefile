@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test train smoke-train bench report clean
-.PHONY: bench-api events validate build deploy publish loadtest
+.PHONY: bench-api events validate build deploy publish loadtest sync-feedback retrain
 STACK ?= boardread
 export SAM_CLI_TELEMETRY := 0
 
@@ -29,8 +29,16 @@ run: install ## Serve the API and the page on http://127.0.0.1:$(PORT)
 test: install ## Run the test suite
 	$(VENV)/bin/pytest -q
 
-train: install ## Rebuild the data and all three models from nothing, then evaluate and report
-	$(PY) -m training.dataset
+train: install ## Rebuild data and models from nothing, evaluate, report (EXTRA=folder of real photos)
+	$(PY) -m training.dataset $(if $(EXTRA),--extra $(EXTRA))
+	$(PY) -m training.train
+	$(PY) -m training.export
+	$(PY) -m training.evaluate
+	$(PY) -m training.report
+
+retrain: install ## Keep the rendered data, add EXTRA=folder of real photos, retrain, evaluate, report
+	@test -n "$(EXTRA)" || { echo "usage: make retrain EXTRA=build/feedback"; exit 2; }
+	$(PY) -m training.dataset --extra $(EXTRA) --extra-only
 	$(PY) -m training.train
 	$(PY) -m training.export
 	$(PY) -m training.evaluate
@@ -64,6 +72,9 @@ build: install ## sam build (no container), then size (<= 220 MiB) and bytecode 
 deploy: build ## sam deploy (first time: sam deploy --guided), then make publish
 	$(VENV)/bin/sam deploy --stack-name $(STACK)
 	$(PY) -m boardread_deploy.publish --stack $(STACK)
+
+sync-feedback: install ## Copy users' corrections (the data bucket's feedback/) to build/feedback
+	$(PY) -m boardread_deploy.feedback --stack $(STACK) --to build/feedback
 
 publish: install ## Upload web/ to the stack's site bucket, config.js pointing at its API
 	$(PY) -m boardread_deploy.publish --stack $(STACK)

@@ -4,11 +4,12 @@ The split is decided per glyph group before anything is rendered (see ``splits``
 is then rendered from a per-sample seed and read with ``boardread.pipeline.prepare_photo``, the
 very function the Lambda function runs. Output: ``build/data/<split>.npz``.
 
-    python -m training.dataset [--smoke] [--extra FOLDER]
+    python -m training.dataset [--smoke] [--extra FOLDER [--extra-only]]
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import logging
 import multiprocessing as mp
@@ -195,11 +196,16 @@ def _variants(data: bytes, seed: int) -> list[bytes]:
     return out
 
 
-def build_all(config: TrainConfig, extra: Path | None = None) -> None:
-    ctx = mp.get_context("fork")
-    with ctx.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
-        for split in SPLITS:
-            build_split(config, split, pool)
+def build_all(config: TrainConfig, extra: Path | None = None, extra_only: bool = False) -> None:
+    """Render the three splits (unless ``extra_only``), then the user's photos of ``extra``.
+    User data of an earlier run is removed either way, so no stale photo trains a model."""
+    if not extra_only:
+        ctx = mp.get_context("fork")
+        with ctx.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
+            for split in SPLITS:
+                build_split(config, split, pool)
+    for stale in (config.build_dir / "data").glob("user-*.npz"):
+        stale.unlink()
     if extra is not None:
         for split, samples in user_samples(extra, config.seed).items():
             if samples:
@@ -208,9 +214,19 @@ def build_all(config: TrainConfig, extra: Path | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    config, args = stage_config(__doc__, argv, lambda parser: parser.add_argument(
-        "--extra", type=Path, help="a folder of your own labelled photos"))
-    build_all(config, args.extra)
+    def add_arguments(parser: argparse.ArgumentParser) -> None:
+        parser.add_argument("--extra", type=Path, help="a folder of your own labelled photos "
+                            "(digit/7/*.jpg, letter/K/*.jpg, free_pattern/*.jpg)")
+        parser.add_argument("--extra-only", action="store_true",
+                            help="keep the rendered splits, rebuild only the --extra photos")
+
+    config, args = stage_config(__doc__, argv, add_arguments)
+    if args.extra is not None and not args.extra.is_dir():
+        raise SystemExit(f"--extra {args.extra}: not a folder")
+    if args.extra_only and not all((config.build_dir / "data" / f"{s}.npz").is_file()
+                                   for s in SPLITS):
+        raise SystemExit("--extra-only needs the rendered splits: run without it first")
+    build_all(config, args.extra, args.extra_only)
 
 if __name__ == "__main__":
     main()

@@ -27,6 +27,7 @@ log = logging.getLogger("training.evaluate")
 WORST = 24  # misreads kept for the report's grid
 CONSISTENCY = 200  # test photos re-rendered and re-preprocessed to prove the data is current
 SAMPLE = 150  # test glyphs committed with the models so a test can re-check the numbers
+USER_TEST = "user-test"  # held-out photos of --extra FOLDER (training.dataset)
 SAMPLE_PATH = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "reader_sample.npz"
 
 
@@ -122,6 +123,8 @@ def pipeline_consistency(test: dict[str, np.ndarray], count: int) -> dict[str, f
 
 def evaluate(config: TrainConfig, sample_path: Path | None = SAMPLE_PATH) -> dict:
     test = load_split(config.build_dir, "test")
+    real = (load_split(config.build_dir, USER_TEST)
+            if (config.build_dir / "data" / f"{USER_TEST}.npz").is_file() else None)
     result: dict = {"groups": check_no_leak(config.build_dir), "models": {},
                     "pipeline_consistency": pipeline_consistency(test, CONSISTENCY)}
     log.info("pipeline consistency: %s", result["pipeline_consistency"])
@@ -135,6 +138,8 @@ def evaluate(config: TrainConfig, sample_path: Path | None = SAMPLE_PATH) -> dic
                                   "end_to_end": e2e, "worst": misreads,
                                   "bytes": {n: m.path.stat().st_size
                                             for n, m in reader.manifests.items()}}
+        if real is not None:
+            result["models"][kind]["real_photos"] = real_photo_scores(reader, real)
         log.info("%s end to end: %s", kind, json.dumps(
             {k: round(v["accuracy"], 4) for k, v in e2e["category"].items()}))
     out = config.build_dir / "eval"
@@ -142,6 +147,13 @@ def evaluate(config: TrainConfig, sample_path: Path | None = SAMPLE_PATH) -> dic
     (out / "metrics.json").write_text(json.dumps(result, indent=1))
     _stamp_manifests(config.model_dir, result["models"]["int8"])
     return result
+
+
+def real_photo_scores(reader: Reader, real: dict[str, np.ndarray]) -> dict:
+    """End to end on the held-out photos of a user's folder (``--extra``), kept apart from the
+    rendered test split: real photos are what the rendered data lacks most."""
+    breakdown, _ = end_to_end(reader, real)
+    return {field: breakdown[field] for field in ("category", "all", "board_found", "confidence")}
 
 
 def write_sample(test: dict[str, np.ndarray], reader: Reader, path: Path, seed: int) -> dict:

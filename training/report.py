@@ -149,6 +149,7 @@ def markdown(metrics: dict, config: TrainConfig) -> str:
         a = f32["end_to_end"]["category"][cat]["accuracy"]
         b = e2e["category"][cat]["accuracy"]
         lines.append(f"| end to end, {cat} | {pct(a)} | {pct(b)} | {100 * (b - a):+.2f} |")
+    lines += real_photo_lines(int8.get("real_photos"))
     sizes = ", ".join(f"{k} {v / 1024:.0f} KB" for k, v in int8["bytes"].items())
     lines += [
         "",
@@ -180,6 +181,22 @@ def markdown(metrics: dict, config: TrainConfig) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def real_photo_lines(real: dict | None) -> list[str]:
+    """The real-photo section: a user's own held-out photos, never mixed into the figures above."""
+    lines = ["", "## Real photos (held out from `make train EXTRA=FOLDER`)", ""]
+    if not real:
+        return lines + ["None in this run: no folder of real labelled photos was given. The "
+                        "figures above are rendered photos only."]
+    lines += ["Each real photo is its own group: it and its variants are on one side of the "
+              "split, so a correction never scores itself. int8, end to end.", "",
+              "| category | photos | accuracy % |", "|---|---|---|"]
+    lines += [f"| {cat} | {row['samples']} | {pct(row['accuracy'])} |"
+              for cat, row in real["category"].items()]
+    lines.append(f"| **all** | {real['all']['all']['samples']} | "
+                 f"**{pct(real['all']['all']['accuracy'])}** |")
+    return lines
 
 
 def write_report(config: TrainConfig) -> Path:

@@ -8,16 +8,31 @@ import numpy as np
 import pytest
 from boardread.manifest import MODEL_NAMES
 from boardread.reader import Reader
+from training.glyphs import GlyphSpec
+from training.render import render_photo
 
 pytestmark = pytest.mark.slow
+
+
+# A folder of "real" labelled photos (the layout `make sync-feedback` writes), mixed in with --extra.
+REAL = {"digit/7": GlyphSpec("hershey", "digit", "7", "g", "futural", "7"),
+        "letter/K": GlyphSpec("hershey", "letter", "K", "g", "rowmans", "k"),
+        "free_pattern": GlyphSpec("shape", "free_pattern", None, "g", "heart", "1")}
+REAL_PER_CLASS = 6
 
 
 @pytest.fixture(scope="module")
 def smoke_build(tmp_path_factory):
     build = tmp_path_factory.mktemp("smoke")
+    real = tmp_path_factory.mktemp("real")
+    for folder, spec in REAL.items():
+        (real / folder).mkdir(parents=True)
+        for i in range(REAL_PER_CLASS):
+            (real / folder / f"{i}.jpg").write_bytes(render_photo(spec, 100 + i).data)
     for stage in ("dataset", "train", "export", "evaluate", "report"):
+        extra = ["--extra", str(real)] if stage == "dataset" else []
         subprocess.run([sys.executable, "-m", f"training.{stage}", "--smoke",
-                        "--build-dir", str(build)], check=True, timeout=600)
+                        "--build-dir", str(build), *extra], check=True, timeout=600)
     return build
 
 
@@ -46,3 +61,21 @@ def test_smoke_splits_share_no_group(smoke_build):
     assert not groups["train"] & groups["test"]
     assert not groups["train"] & groups["val"]
     assert not groups["val"] & groups["test"]
+
+
+def test_real_photos_are_scored_apart_and_reported(smoke_build):
+    held_out = np.load(smoke_build / "data" / "user-test.npz")
+    metrics = json.loads((smoke_build / "eval" / "metrics.json").read_text())
+    real = metrics["models"]["int8"]["real_photos"]
+    assert real["all"]["all"]["samples"] == len(held_out["x"]) > 0
+    rendered = metrics["models"]["int8"]["end_to_end"]["all"]["all"]["samples"]
+    assert rendered == len(np.load(smoke_build / "data" / "test.npz")["x"])
+    report = (smoke_build / "report" / "README.md").read_text()
+    assert "## Real photos" in report
+    assert f"| **all** | {len(held_out['x'])} |" in report
+
+
+def test_real_photos_train_and_test_never_share_a_photo(smoke_build):
+    train = set(np.load(smoke_build / "data" / "user-train.npz")["group"].tolist())
+    test = set(np.load(smoke_build / "data" / "user-test.npz")["group"].tolist())
+    assert train and test and not train & test
