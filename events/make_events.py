@@ -5,6 +5,10 @@
 The photos are seeded renders from training.render, so every run writes the same files. Events
 are named <route>-<case>.json; tests/api/test_handler.py runs each through the Lambda handler, and
 `sam local invoke ApiFunction -e events/<name>.json` sends them to the function in Docker.
+
+``batch/<case>.json`` are S3 ``ObjectCreated:Put`` notifications as S3 sends them to
+BatchFunction (keys URL-encoded, size and eTag of the very bytes); tests/batch/test_handler.py
+puts the object and runs each through ``boardread_batch.handler.handler``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from urllib.parse import quote
 
 import cv2
 import numpy as np
+from boardread_batch.keys import key_for_event
 
 from training.glyphs import GlyphSpec
 from training.render import render_photo
@@ -154,11 +159,76 @@ def build_events() -> dict[str, dict[str, Any]]:
     }
 
 
+# BatchFunction's S3 events: the stack's DataBucket as CloudFormation names it, one class's batch.
+BATCH_DIR = EVENTS_DIR / "batch"
+DATA_BUCKET = "boardread-databucket-1q2w3e4r5t6y"
+BATCH_PREFIX = "incoming/2026-11-25-class-4b/"
+NOT_IMAGE = b"shopping list: eggs, milk\n"
+
+
+def s3_event(name: str, key: str, data: bytes) -> dict[str, Any]:
+    """An ``ObjectCreated:Put`` notification for ``key`` holding ``data``, as S3 sends it to a
+    function: the key URL-encoded, the size and eTag (MD5) of the bytes, the version id of a
+    versioned bucket; ids stable per event name."""
+    digest = hashlib.sha256(name.encode()).digest()
+    return {"Records": [{
+        "eventVersion": "2.1",
+        "eventSource": "aws:s3",
+        "awsRegion": "eu-west-1",
+        "eventTime": "2026-11-25T15:30:00.000Z",
+        "eventName": "ObjectCreated:Put",
+        "userIdentity": {"principalId": "AWS:AIDA6ODU5DHT3EXAMPLE"},
+        "requestParameters": {"sourceIPAddress": "203.0.113.7"},
+        "responseElements": {
+            "x-amz-request-id": digest[:8].hex().upper(),
+            "x-amz-id-2": base64.b64encode(digest + digest[:16]).decode(),
+        },
+        "s3": {
+            "s3SchemaVersion": "1.0",
+            # S3 names a configuration CloudFormation made without an Id.
+            "configurationId": base64.b64encode(b"boardread-batch-incoming-0f3c2e1d").decode(),
+            "bucket": {"name": DATA_BUCKET, "ownerIdentity": {"principalId": "A3I5XTEXAMAI3E"},
+                       "arn": f"arn:aws:s3:::{DATA_BUCKET}"},
+            "object": {
+                "key": key_for_event(key),
+                "size": len(data),
+                "eTag": hashlib.md5(data).hexdigest(),  # S3's ETag of a one-part upload
+                "versionId": base64.b64encode(digest[8:32]).decode().replace("+", "x")
+                .replace("/", "."),
+                "sequencer": "00" + digest[16:24].hex().upper(),
+            },
+        },
+    }]}
+
+
+def build_s3_events() -> dict[str, dict[str, Any]]:
+    """The photos are the API events' own: the same JPEG, PNG and text bytes."""
+    return {
+        "put-jpeg": s3_event("put-jpeg", BATCH_PREFIX + "board-07.jpg", jpeg_photo()),
+        "put-space-key": s3_event("put-space-key", BATCH_PREFIX + "Anna's board (2).png",
+                                  png_photo()),
+        "put-not-image": s3_event("put-not-image", BATCH_PREFIX + "notes.txt", NOT_IMAGE),
+        # A result written back: outside incoming/, so the function must leave it alone (no loop).
+        "put-outside-incoming": s3_event(
+            "put-outside-incoming", "results/2026-11-25-class-4b/board-07.jpg.json",
+            b'{"key": "incoming/2026-11-25-class-4b/board-07.jpg"}\n'),
+    }
+
+
+def write_events(directory: Path, events: dict[str, dict[str, Any]]) -> None:
+    directory.mkdir(exist_ok=True)
+    for name, event in events.items():
+        path = directory / f"{name}.json"
+        path.write_text(json.dumps(event, indent=2) + "\n")
+        print(f"{path.relative_to(EVENTS_DIR.parent)}  {path.stat().st_size / 1024:.0f} KB")
+
+
 def main() -> None:
     for name, event in build_events().items():
         path = EVENTS_DIR / f"{name}.json"
         path.write_text(json.dumps(event, indent=2) + "\n")
         print(f"{path.relative_to(EVENTS_DIR.parent)}  {path.stat().st_size / 1024:.0f} KB")
+    write_events(BATCH_DIR, build_s3_events())
 
 
 if __name__ == "__main__":
