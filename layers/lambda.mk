@@ -1,4 +1,4 @@
-# Shared by the SAM makefile builds (layers/runtime, layers/reader, functions/api).
+# Shared by the SAM makefile builds (layers/runtime, layers/reader, functions/api, functions/batch).
 # SAM runs `make build-<LogicalId>` in a scratch copy of the folder with ARTIFACTS_DIR set, so
 # repository paths are taken from this file's location, never from the working directory.
 LAMBDA_MK_DIR := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))

@@ -1,11 +1,15 @@
-"""Size and bytecode check of a `sam build`: function plus layers, unzipped, against a limit.
+"""Size and bytecode check of a `sam build`: each function plus its layers, unzipped, against a
+limit.
 
     python layers/size_report.py [.aws-sam/build] [--limit-mib 220] [--no-smoke]
 
-Prints each artifact's unzipped size; fails (exit 1) when the total is over the limit, when any
-.py lacks a valid unchecked-hash .pyc for this Python (Lambda's /var/task and /opt are read-only,
-so missing bytecode is recompiled on every cold start), or when the built function cannot answer
-events/health.json with only the standard library and the artifacts on sys.path.
+Prints each artifact's unzipped size and each function's total with the layers (Lambda's limit
+is per function: its code and all its layers); fails (exit 1) when a total is over the limit,
+when any .py lacks a valid unchecked-hash .pyc for this Python (Lambda's /var/task and /opt are
+read-only, so missing bytecode is recompiled on every cold start), or when a built function
+cannot answer its smoke event with only the standard library and the artifacts on sys.path:
+ApiFunction events/health.json, BatchFunction events/batch/put-outside-incoming.json (imports,
+models, a skipped object; no S3, which Lambda's runtime brings).
 Sizes are MiB (2**20 bytes), the unit of Lambda's 250 MB limit (262,144,000 bytes).
 """
 
@@ -21,7 +25,28 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = {"ApiFunction": "", "RuntimeLayer": "python", "ReaderLayer": "python"}
+ARTIFACTS = {"ApiFunction": "", "BatchFunction": "", "RuntimeLayer": "python",
+             "ReaderLayer": "python"}
+FUNCTIONS = ("ApiFunction", "BatchFunction")  # both use both layers
+LAYERS = ("RuntimeLayer", "ReaderLayer")
+# Per function: Python run in the built artifacts; it prints a JSON line, checked by OK.
+SMOKE = {
+    "ApiFunction": (
+        "from boardread_api.handler import handler\n"
+        f"event = json.load(open({str(REPO / 'events' / 'health.json')!r}))\n"
+        "result = handler(event, Context())\n"
+        "body = json.loads(result['body'])\n"
+        "print(json.dumps({'status': result['statusCode'], 'detail': body.get('model_version')}))\n"
+    ),
+    "BatchFunction": (
+        "from boardread_batch.handler import handler\n"
+        "event = json.load(open("
+        f"{str(REPO / 'events' / 'batch' / 'put-outside-incoming.json')!r}))\n"
+        "(answer,) = handler(event, Context())['objects']\n"
+        "print(json.dumps({'status': answer['status'], 'detail': answer['key']}))\n"
+    ),
+}
+OK = {"ApiFunction": 200, "BatchFunction": "skipped"}
 MIB = 2**20
 FLAG_HASH_BASED, FLAG_CHECK_SOURCE = 0b01, 0b10
 
@@ -60,23 +85,21 @@ def inspect(name: str, root: Path) -> Artifact:
     return Artifact(name, root, sum(p.stat().st_size for p in files), len(files), len(sources), bad)
 
 
-def smoke_test(artifacts: list[Artifact]) -> dict[str, Any]:
-    """events/health.json through the built handler, in a Python without site-packages."""
-    paths = [str(a.root) for a in artifacts]
+def smoke_test(function: str, artifacts: list[Artifact]) -> dict[str, Any]:
+    """The function's smoke event through its built handler, in a Python without site-packages
+    and with only this function's artifacts on sys.path."""
+    paths = [str(a.root) for a in artifacts if a.name in (function, *LAYERS)]
     code = (
         "import json, sys\n"
         f"sys.path[:0] = {paths!r}\n"
-        "from boardread_api.handler import handler\n"
         "class Context: aws_request_id = 'size-report'\n"
-        f"event = json.load(open({str(REPO / 'events' / 'health.json')!r}))\n"
-        "result = handler(event, Context())\n"
-        "print(json.dumps({'status': result['statusCode'], 'body': json.loads(result['body'])}))\n"
+        + SMOKE[function]
     )
     done = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
                           timeout=120, check=False,
                           env={"PATH": "/usr/bin:/bin", "BOARDREAD_LOG_LEVEL": "ERROR"})
     if done.returncode != 0:
-        raise SystemExit(f"smoke test failed:\n{done.stderr[-3000:]}")
+        raise SystemExit(f"{function} smoke test failed:\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -96,16 +119,19 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         artifacts.append(inspect(name, root))
 
-    print(f"{'artifact':<14}{'unzipped MiB':>14}{'files':>8}{'.py':>7}{'valid .pyc':>12}")
+    print(f"{'artifact':<24}{'unzipped MiB':>14}{'files':>8}{'.py':>7}{'valid .pyc':>12}")
     for a in artifacts:
-        print(f"{a.name:<14}{a.bytes / MIB:>14.1f}{a.files:>8}{a.sources:>7}"
+        print(f"{a.name:<24}{a.bytes / MIB:>14.1f}{a.files:>8}{a.sources:>7}"
               f"{a.sources - len(a.bad_pyc):>12}")
-    total = sum(a.bytes for a in artifacts) / MIB
-    verdict = "OK" if total <= args.limit_mib else "OVER"
-    print(f"{'total':<14}{total:>14.1f}   limit {args.limit_mib:.0f} MiB: {verdict} "
-          f"({total * MIB / 1e6:.1f} MB decimal)")
+    failed = False
+    by_name = {a.name: a for a in artifacts}
+    for function in FUNCTIONS:
+        total = sum(by_name[name].bytes for name in (function, *LAYERS)) / MIB
+        verdict = "OK" if total <= args.limit_mib else "OVER"
+        print(f"{function + ' + layers':<24}{total:>14.1f}   limit {args.limit_mib:.0f} MiB: "
+              f"{verdict} ({total * MIB / 1e6:.1f} MB decimal)")
+        failed |= total > args.limit_mib
 
-    failed = total > args.limit_mib
     for a in artifacts:
         if a.bad_pyc:
             failed = True
@@ -113,10 +139,10 @@ def main(argv: list[str] | None = None) -> int:
             for line in a.bad_pyc[:10]:
                 print(f"  {line}", file=sys.stderr)
     if not args.no_smoke:
-        result = smoke_test(artifacts)
-        print(f"smoke test: events/health.json -> {result['status']} "
-              f"model_version {result['body'].get('model_version')}")
-        failed |= result["status"] != 200
+        for function in FUNCTIONS:
+            result = smoke_test(function, artifacts)
+            print(f"smoke test {function}: {result['status']} ({result['detail']})")
+            failed |= result["status"] != OK[function]
     return 1 if failed else 0
 
 

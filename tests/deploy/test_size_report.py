@@ -12,7 +12,7 @@ SCRIPT = REPO / "layers" / "size_report.py"
 
 
 def fake_build(root: Path, *, mode: py_compile.PycInvalidationMode) -> Path:
-    for artifact in ("ApiFunction", "RuntimeLayer/python", "ReaderLayer/python"):
+    for artifact in ("ApiFunction", "BatchFunction", "RuntimeLayer/python", "ReaderLayer/python"):
         package = root / artifact / f"pkg_{artifact.split('/')[0].lower()}"
         package.mkdir(parents=True)
         source = package / "__init__.py"
@@ -56,3 +56,14 @@ def test_stale_or_missing_bytecode_fails(tmp_path: Path) -> None:
 def test_missing_artifact_says_to_build(tmp_path: Path) -> None:
     done = report(tmp_path)
     assert done.returncode == 1 and "sam build" in done.stderr
+
+
+def test_each_function_is_counted_with_the_layers(tmp_path: Path) -> None:
+    """Lambda's limit is per function (its code and its layers), so a big batch function fails
+    on its own total while the API's stays under."""
+    build = fake_build(tmp_path, mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    (build / "BatchFunction/blob.bin").write_bytes(b"\0" * 200_000)
+    done = report(build, "--limit-mib", "0.4")
+    assert done.returncode == 1
+    lines = {line.split()[0]: line for line in done.stdout.splitlines() if "+ layers" in line}
+    assert "OK" in lines["ApiFunction"] and "OVER" in lines["BatchFunction"]
