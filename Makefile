@@ -59,7 +59,7 @@ bench-api: install ## API only: cold start, warm latency over HTTP, vs float32 a
 loadtest: install ## Load and leak: 8 clients, >= 60 s and 10,000 requests on the local server
 	$(PY) -m tests.bench.loadtest $(LOADTEST_ARGS)
 
-events: install ## Regenerate events/*.json (API Gateway HTTP API v2 events)
+events: install ## Regenerate events/*.json (API Gateway HTTP API v2) and events/batch/*.json (S3)
 	$(PY) events/make_events.py
 
 validate: install ## sam validate --lint on template.yaml
