@@ -1,4 +1,5 @@
-"""Shared fixtures: a fake Lambda context, the events in events/, the API app and real photos."""
+"""Shared fixtures: a fake Lambda context, the events in events/, the API app, real photos and
+moto's AWS."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 import cv2
 import numpy as np
 import pytest
@@ -20,12 +22,14 @@ from boardread_api import Settings, create_app, get_settings
 from boardread_api.settings import ENV_PREFIX
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from moto import mock_aws
 
 from training.glyphs import GlyphSpec
 from training.render import render_photo
 
 REPO = Path(__file__).resolve().parents[1]
 EVENTS_DIR = REPO / "events"
+AWS_REGION = "eu-west-1"  # the region of the fake credentials, the events and the buckets
 SEVEN = GlyphSpec("hershey", "digit", "7", "hershey:futura", "futural", "7")
 
 
@@ -164,3 +168,31 @@ def board_jpeg() -> bytes:
 def board_png() -> bytes:
     """A real PNG of a board photo (the photo in predict-png-raw.json)."""
     return event_body(load_event("predict-png-raw"))
+
+
+# ------------------------------------------------------------------------------ moto's AWS
+
+
+@pytest.fixture
+def aws_env(clean_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Fake credentials and Lambda's region (no real AWS call can succeed); no BOARDREAD_*."""
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": AWS_REGION,
+                        "AWS_REGION": AWS_REGION}.items():
+        clean_env.setenv(name, value)
+    return clean_env
+
+
+@pytest.fixture
+def moto_s3(aws_env: pytest.MonkeyPatch) -> Iterator[Any]:
+    """moto's S3, with no bucket yet (``create_bucket``)."""
+    with mock_aws():
+        yield boto3.client("s3", region_name=AWS_REGION)
+
+
+def create_bucket(s3: Any, name: str, *, versioned: bool = False) -> str:
+    """A bucket in AWS_REGION; ``versioned`` as the stack's DataBucket is."""
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": AWS_REGION})
+    if versioned:
+        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name

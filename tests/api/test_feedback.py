@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,29 +27,22 @@ from moto import mock_aws
 from PIL import Image
 
 from tests.api.contract import assert_error
-from tests.conftest import FakeContext, event_body, load_event
+from tests.conftest import AWS_REGION, FakeContext, create_bucket, event_body, load_event
 
 DATA_BUCKET = "boardread-data-test"
 UPLOADS_BUCKET = "boardread-uploads-test"
-REGION = "eu-west-1"
+REGION = AWS_REGION
 UPLOAD_KEY = "uploads/" + "ab" * 16
 ID = re.compile(r"[0-9a-f]{32}")
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def s3(moto_s3: Any) -> Any:
     """moto's S3 with a versioned data bucket (as the template makes it) and an uploads bucket."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = make_s3_client()
-        for bucket in (DATA_BUCKET, UPLOADS_BUCKET):
-            client.create_bucket(Bucket=bucket,
-                                 CreateBucketConfiguration={"LocationConstraint": REGION})
-        client.put_bucket_versioning(Bucket=DATA_BUCKET,
-                                     VersioningConfiguration={"Status": "Enabled"})
-        yield client
+    client = make_s3_client()
+    create_bucket(client, DATA_BUCKET, versioned=True)
+    create_bucket(client, UPLOADS_BUCKET)
+    return client
 
 
 @pytest.fixture
@@ -404,18 +397,14 @@ def test_openapi_documents_feedback(client: TestClient) -> None:
 
 
 def test_the_lambda_handler_stores_the_event_photo(
-        fresh_import: Callable[[str], ModuleType], clean_env: pytest.MonkeyPatch) -> None:
+        fresh_import: Callable[[str], ModuleType], aws_env: pytest.MonkeyPatch) -> None:
     """events/feedback-jpeg-multipart.json (the page's FormData: category, label, file) through
     the handler of a new container configured as the template configures it."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                        "AWS_REGION": REGION, "BOARDREAD_DATA_BUCKET": DATA_BUCKET}.items():
-        clean_env.setenv(name, value)
+    aws_env.setenv("BOARDREAD_DATA_BUCKET", DATA_BUCKET)
     event = load_event("feedback-jpeg-multipart")
     with mock_aws():
         s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=DATA_BUCKET,
-                         CreateBucketConfiguration={"LocationConstraint": REGION})
+        create_bucket(s3, DATA_BUCKET)
         module = fresh_import("boardread_api.handler")
         result = module.handler(event, FakeContext())
         body = json.loads(result["body"])

@@ -6,32 +6,27 @@ import base64
 import calendar
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import requests
 from boardread_api.uploads import KEY_PATTERN, make_s3_client
 from fastapi.testclient import TestClient
-from moto import mock_aws
 
 from tests.api.contract import assert_error, assert_prediction
+from tests.conftest import AWS_REGION, create_bucket
 
 BUCKET = "boardread-uploads-test"
-REGION = "eu-west-1"
+REGION = AWS_REGION
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = make_s3_client()  # the function's own client config, on moto
-        assert client.meta.region_name == REGION
-        client.create_bucket(Bucket=BUCKET,
-                             CreateBucketConfiguration={"LocationConstraint": REGION})
-        yield client
+def s3(moto_s3: Any) -> Any:
+    client = make_s3_client()  # the function's own client config, on moto
+    assert client.meta.region_name == REGION
+    create_bucket(client, BUCKET)
+    return client
 
 
 @pytest.fixture

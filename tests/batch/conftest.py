@@ -12,13 +12,11 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
-from tests.conftest import EVENTS_DIR, event_body, load_event
+from tests.conftest import AWS_REGION, EVENTS_DIR, create_bucket, event_body, load_event
 
-REGION = "eu-west-1"
+REGION = AWS_REGION
 BATCH_EVENTS_DIR = EVENTS_DIR / "batch"
 
 
@@ -52,31 +50,11 @@ def event_photo(name: str) -> bytes:
 
 
 @pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """Fake credentials and Lambda's region; no BOARDREAD_* from the shell."""
-    import os
-
-    for name in list(os.environ):
-        if name.startswith("BOARDREAD_"):
-            monkeypatch.delenv(name)
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": REGION,
-                        "AWS_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    return monkeypatch
-
-
-@pytest.fixture
-def s3(aws_env: pytest.MonkeyPatch) -> Iterator[Any]:
+def s3(moto_s3: Any) -> Any:
     """moto's S3 with the events' bucket, versioned like the stack's DataBucket."""
-    with mock_aws():
-        client = boto3.client("s3", region_name=REGION)
-        bucket = load_s3_event("put-jpeg")["Records"][0]["s3"]["bucket"]["name"]
-        client.create_bucket(Bucket=bucket,
-                             CreateBucketConfiguration={"LocationConstraint": REGION})
-        client.put_bucket_versioning(Bucket=bucket,
-                                     VersioningConfiguration={"Status": "Enabled"})
-        yield client
+    bucket = load_s3_event("put-jpeg")["Records"][0]["s3"]["bucket"]["name"]
+    create_bucket(moto_s3, bucket, versioned=True)
+    return moto_s3
 
 
 @pytest.fixture

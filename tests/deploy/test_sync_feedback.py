@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from boardread.cli import labelled_photos
 from boardread_deploy.feedback import local_path, sync_feedback
-from moto import mock_aws
 
-REGION = "eu-west-1"
+from tests.conftest import create_bucket
+
 BUCKET = "boardread-data-test"
 GOOD = {
     "feedback/digit/7/3f1c.jpg": b"seven",
@@ -32,15 +30,9 @@ OUTSIDE_THE_LAYOUT = [
 
 
 @pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION}.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        client = boto3.client("s3", region_name=REGION)
-        client.create_bucket(Bucket=BUCKET,
-                             CreateBucketConfiguration={"LocationConstraint": REGION})
-        yield client
+def s3(moto_s3: Any) -> Any:
+    create_bucket(moto_s3, BUCKET)
+    return moto_s3
 
 
 def test_feedback_prefix_becomes_the_training_layout(s3: Any, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from boardread.manifest import MODEL_NAMES
 from boardread.reader import Reader
+
 from training.glyphs import GlyphSpec
 from training.render import render_photo
 
