@@ -30,8 +30,8 @@ class TrainConfig:
                          "omniglot": 0.1},
     })
     workers: int = 2  # processes rendering photos
-    epochs: int = 18  # upper bound; early stopping on validation loss
-    patience: int = 4
+    epochs: int = 24  # upper bound; early stopping on validation loss
+    patience: int = 5
     batch_size: int = 128
     learning_rate: float = 2e-3
     representative_samples: int = 300  # from the train split only, for int8 calibration
