@@ -32,6 +32,9 @@ class TrainConfig:
     workers: int = 2  # processes rendering photos
     epochs: int = 24  # upper bound; early stopping on validation loss
     patience: int = 5
+    # Validation loss swings while the learning rate is high (BatchNorm statistics): judge and
+    # keep the best epoch only from here on, or an early swing ends the run at its start.
+    early_stop_from: int = 12
     batch_size: int = 128
     learning_rate: float = 2e-3
     representative_samples: int = 300  # from the train split only, for int8 calibration
