@@ -174,7 +174,7 @@ def markdown(metrics: dict, config: TrainConfig) -> str:
         "## Reproduce",
         "",
         "```",
-        "make train        # render, train, export, evaluate, report (about an hour on 2 cores)",
+        "make train        # render, train, export, evaluate, report (about 90 minutes on 2 cores)",
         "```",
         "",
         f"Seed {config.seed}; photos per split {config.photos}.",
