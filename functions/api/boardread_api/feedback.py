@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
 
 import cv2
 from boardread.decode import DEFAULT_MAX_PIXELS, DEFAULT_MIN_SIDE, decode_image
 
 from .errors import InvalidCategory, InvalidLabel, MissingLabel, UnexpectedLabel
-from .uploads import make_s3_client
+from .uploads import BucketStore
 
 KEY_PREFIX = "feedback/"
 CATEGORIES = ("digit", "letter", "free_pattern")
@@ -111,18 +110,8 @@ class KeyTaken(RuntimeError):
     """Raised when every id drawn for a correction named an object that already exists."""
 
 
-class FeedbackStore:
+class FeedbackStore(BucketStore):
     """Writes corrections under ``feedback/`` in one bucket, never over an existing object."""
-
-    def __init__(self, bucket: str, *, client: Any = None) -> None:
-        self.bucket = bucket
-        self._client = client
-
-    @property
-    def client(self) -> Any:
-        if self._client is None:
-            self._client = make_s3_client()
-        return self._client
 
     def put(self, correction: Correction, jpeg: bytes) -> tuple[str, str]:
         """Store the photo under a new key; returns (id, key). Raises KeyTaken after

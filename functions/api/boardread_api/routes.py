@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from boardread import read_board
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 from starlette.responses import JSONResponse
@@ -219,12 +220,17 @@ async def read_photo(request: Request) -> bytes:
     raise UnsupportedMediaType()
 
 
-async def _multipart_file(request: Request) -> bytes:
+async def _read_form(request: Request) -> FormData:
+    """The multipart form; a body that cannot be parsed is MissingFile (422)."""
     try:
-        form = await request.form()
+        return await request.form()
     except (StarletteHTTPException, MultiPartException) as exc:
         detail = getattr(exc, "detail", None) or getattr(exc, "message", "")
         raise MissingFile(f"The multipart body cannot be read ({detail}).") from None
+
+
+async def _multipart_file(request: Request) -> bytes:
+    form = await _read_form(request)
     try:
         part = form.get("file")
         if part is None:
@@ -240,11 +246,7 @@ async def _multipart_file(request: Request) -> bytes:
 async def _feedback_form(request: Request) -> dict[str, str | bytes]:
     """The correction's fields: text values as str, the ``file`` part's bytes. Fields other than
     category, label, file and key are ignored; a repeated field counts once (the last)."""
-    try:
-        form = await request.form()
-    except (StarletteHTTPException, MultiPartException) as exc:
-        detail = getattr(exc, "detail", None) or getattr(exc, "message", "")
-        raise MissingFile(f"The multipart body cannot be read ({detail}).") from None
+    form = await _read_form(request)
     try:
         values: dict[str, str | bytes] = {}
         for name in ("category", "label", "key"):

@@ -38,13 +38,12 @@ def make_s3_client() -> Any:
                                             s3={"addressing_style": "virtual"}))
 
 
-class UploadStore:
-    """Presigned POSTs to, and reads from, ``uploads/<id>`` in one bucket."""
+class BucketStore:
+    """One bucket and its S3 client: the one passed in (tests give moto's), else made on first
+    use, so boto3 is not imported at cold start."""
 
-    def __init__(self, bucket: str, *, max_bytes: int, expires_s: int, client: Any = None) -> None:
+    def __init__(self, bucket: str, *, client: Any = None) -> None:
         self.bucket = bucket
-        self.max_bytes = max_bytes
-        self.expires_s = expires_s
         self._client = client
 
     @property
@@ -52,6 +51,15 @@ class UploadStore:
         if self._client is None:
             self._client = make_s3_client()
         return self._client
+
+
+class UploadStore(BucketStore):
+    """Presigned POSTs to, and reads from, ``uploads/<id>`` in one bucket."""
+
+    def __init__(self, bucket: str, *, max_bytes: int, expires_s: int, client: Any = None) -> None:
+        super().__init__(bucket, client=client)
+        self.max_bytes = max_bytes
+        self.expires_s = expires_s
 
     def presign(self) -> dict[str, Any]:
         """The contract's 201 body: where and how to POST one photo of at most ``max_bytes``."""
