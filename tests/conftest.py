@@ -9,6 +9,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -105,33 +106,46 @@ def client(api_settings: Settings) -> Iterator[TestClient]:
         yield test_client
 
 
-@pytest.fixture
-def access_log() -> Iterator[list[logging.LogRecord]]:
-    """The records of ``boardread_api.access`` (one per request), whatever the logging config."""
+@contextmanager
+def collected_records(name: str) -> Iterator[list[logging.LogRecord]]:
+    """Every record of logger ``name`` while the block runs, whatever the logging config."""
     records: list[logging.LogRecord] = []
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             records.append(record)
 
-    logger = logging.getLogger("boardread_api.access")
+    logger = logging.getLogger(name)
     handler = Collect(level=logging.DEBUG)
     logger.addHandler(handler)
     old_level = logger.level
     logger.setLevel(logging.DEBUG)
-    yield records
-    logger.removeHandler(handler)
-    logger.setLevel(old_level)
+    try:
+        yield records
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old_level)
+
+
+@pytest.fixture
+def access_log() -> Iterator[list[logging.LogRecord]]:
+    """The records of ``boardread_api.access`` (one per request)."""
+    with collected_records("boardread_api.access") as records:
+        yield records
+
+
+# The entry points' package loggers: configured when a handler module is imported.
+ENTRY_LOGGERS = ("boardread_api", "boardread_batch")
 
 
 @pytest.fixture
 def fresh_import(clean_env: pytest.MonkeyPatch) -> Iterator[Callable[[str], ModuleType]]:
     """Import a module anew (as a new Lambda container would); the old one is put back after.
 
-    The entry points configure logging at import, so the API logger's state is restored too.
+    The entry points configure logging at import, so their loggers' state is restored too.
     """
-    logger = logging.getLogger("boardread_api")
-    saved = (list(logger.handlers), logger.propagate, logger.level)
+    loggers = [logging.getLogger(name) for name in ENTRY_LOGGERS]
+    saved = [(list(lg.handlers), lg.propagate, lg.level) for lg in loggers]
 
     def load(name: str) -> ModuleType:
         clean_env.delitem(sys.modules, name, raising=False)
@@ -139,8 +153,9 @@ def fresh_import(clean_env: pytest.MonkeyPatch) -> Iterator[Callable[[str], Modu
         return importlib.import_module(name)
 
     yield load
-    logger.handlers[:] = saved[0]
-    logger.propagate, logger.level = saved[1], saved[2]
+    for logger, (handlers, propagate, level) in zip(loggers, saved, strict=True):
+        logger.handlers[:] = handlers
+        logger.propagate, logger.level = propagate, level
 
 
 def render_jpeg(seed: int = 5, *, long_side: int | None = None, quality: int = 90) -> bytes:

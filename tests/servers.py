@@ -40,3 +40,13 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path,
         time.sleep(0.1)
     raise ServerDidNotStart(f"the API server did not answer /health in {timeout_s:.0f} s:\n"
                             f"{log.read_text(errors='replace')[-3000:]}")
+
+
+def stop_server(process: subprocess.Popen[bytes], timeout_s: float) -> None:
+    """Ask the server to stop; kill it if it has not within ``timeout_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)

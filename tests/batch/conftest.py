@@ -4,17 +4,22 @@ handler imported afresh (a new Lambda container) inside moto."""
 from __future__ import annotations
 
 import hashlib
-import importlib
 import json
 import logging
-import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.conftest import AWS_REGION, EVENTS_DIR, create_bucket, event_body, load_event
+from tests.conftest import (
+    AWS_REGION,
+    EVENTS_DIR,
+    collected_records,
+    create_bucket,
+    event_body,
+    load_event,
+)
 
 REGION = AWS_REGION
 BATCH_EVENTS_DIR = EVENTS_DIR / "batch"
@@ -64,21 +69,17 @@ def bucket(s3: Any) -> str:
 
 
 @pytest.fixture
-def fresh_batch(aws_env: pytest.MonkeyPatch) -> Iterator[Callable[..., ModuleType]]:
+def fresh_batch(aws_env: pytest.MonkeyPatch, fresh_import: Callable[[str], ModuleType]
+                ) -> Callable[..., ModuleType]:
     """``fresh_batch(**env)``: ``boardread_batch.handler`` imported anew with BOARDREAD_* env
-    (a new container). Its logger's state is put back after."""
-    logger = logging.getLogger("boardread_batch")
-    saved = (list(logger.handlers), logger.propagate, logger.level)
+    (a new container). Its logger's state is put back after (``fresh_import``)."""
 
     def load(**env: str) -> ModuleType:
         for name, value in env.items():
             aws_env.setenv(name, value)
-        aws_env.delitem(sys.modules, "boardread_batch.handler", raising=False)
-        return importlib.import_module("boardread_batch.handler")
+        return fresh_import("boardread_batch.handler")
 
-    yield load
-    logger.handlers[:] = saved[0]
-    logger.propagate, logger.level = saved[1], saved[2]
+    return load
 
 
 @pytest.fixture
@@ -90,17 +91,8 @@ def batch_module(s3: Any, fresh_batch: Callable[..., ModuleType]) -> ModuleType:
 @pytest.fixture
 def object_log() -> Iterator[list[logging.LogRecord]]:
     """The records of ``boardread_batch.object`` (one per object)."""
-    records: list[logging.LogRecord] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            records.append(record)
-
-    logger = logging.getLogger("boardread_batch.object")
-    handler = Collect(level=logging.DEBUG)
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
+    with collected_records("boardread_batch.object") as records:
+        yield records
 
 
 def s3_event_for(bucket: str, key: str, data: bytes, etag: str | None = None) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 
-from tests.servers import ServerDidNotStart, free_port, wait_for_health
+from tests.servers import ServerDidNotStart, free_port, stop_server, wait_for_health
 
 REPO = Path(__file__).resolve().parents[2]
 GOOD_SHARE = 0.5  # half the requests are photos to read, half the corpus's bad and odd inputs
@@ -189,11 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             rss_end = rss_mb(server.pid)
             alive = server.poll() is None
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server, 30)
         server_errors = [line for line in log_path.read_text(errors="replace").splitlines()
                          if '"level":"ERROR"' in line or "Traceback" in line]
 

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from tests.servers import ServerDidNotStart, free_port, wait_for_health
+from tests.servers import ServerDidNotStart, free_port, stop_server, wait_for_health
 from training.glyphs import GlyphSpec
 from training.render import render_photo
 
@@ -190,12 +190,7 @@ def api_server(site_server: SiteServer) -> Iterator[ApiServer]:
             pytest.fail(str(exc))
         yield ApiServer(url=url, log=log)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_server(process, 15)
 
 
 # --------------------------------------------------------------------------- the browser
