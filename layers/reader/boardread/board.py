@@ -44,21 +44,21 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
     small = cv2.GaussianBlur(small, (5, 5), 0)
     gradient = _gradient(small)
     contours = _large_contours(small)
-    scored = []
     # Hull outlines first; the slower corner subsets only when no hull outline holds up.
     for subsets in (False, True):
-        quads = [q for c in contours for q in _as_quads(c, subsets=subsets)
-                 if _plausible(q, small.shape)]
-        scored = [q for q in quads if _edge_support(gradient, q) >= _MIN_EDGE_SUPPORT
-                  and _edge_contrast(small, q) >= _MIN_EDGE_CONTRAST]
-        if scored:
-            break
-    if not scored:
-        return None
-    # The largest well-supported outline: partial outlines (three corners and a point where a
-    # stroke or shadow crosses an edge) are always smaller than the board's own.
-    largest = max(scored, key=cv2.contourArea)
-    return order_corners(largest.astype(np.float32) / scale)
+        quads = [q for c in contours for q in _as_quads(c, subsets=subsets)]
+        if quads:
+            quads = [q for q, ok in zip(quads, _plausible(np.stack(quads), small.shape)) if ok]
+        # The largest well-supported outline: partial outlines (three corners and a point where
+        # a stroke or shadow crosses an edge) are always smaller than the board's own. Largest
+        # first, so the edge checks stop at the first that holds up (a stable sort keeps the
+        # earlier of equal areas, as max() would).
+        quads.sort(key=cv2.contourArea, reverse=True)
+        for quad in quads:
+            if (_edge_support(gradient, quad) >= _MIN_EDGE_SUPPORT
+                    and _edge_contrast(small, quad) >= _MIN_EDGE_CONTRAST):
+                return order_corners(quad.astype(np.float32) / scale)
+    return None
 
 
 def flatten_board(grey: np.ndarray, corners: np.ndarray, side: int = BOARD_SIDE) -> np.ndarray:
@@ -137,28 +137,36 @@ def _as_quads(contour: np.ndarray, *, subsets: bool) -> list[np.ndarray]:
     return quads
 
 
-def _plausible(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
-    """A board seen in perspective: big, roughly rectangular, filling its outline, not the frame
-    of the photo itself."""
+def _plausible(quads: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Which quads (N x 4 x 2) could be a board seen in perspective: big, roughly rectangular,
+    filling its outline, not the frame of the photo itself. All at once: the corner subsets of
+    one photo make hundreds."""
     h, w = shape[:2]
-    quad_area = cv2.contourArea(quad)
-    if not _MIN_AREA * w * h <= quad_area <= _MAX_AREA * w * h:
-        return False
+    x, y = quads[..., 0].astype(np.float64), quads[..., 1].astype(np.float64)
+    area = 0.5 * np.abs((x * np.roll(y, -1, axis=1) - np.roll(x, -1, axis=1) * y).sum(axis=1))
+    ok = (_MIN_AREA * w * h <= area) & (area <= _MAX_AREA * w * h)
     margin = 0.02 * max(w, h)
-    near_edge = ((quad[:, 0] < margin) | (quad[:, 0] > w - 1 - margin)
-                 | (quad[:, 1] < margin) | (quad[:, 1] > h - 1 - margin))
-    if near_edge.sum() >= 3:
-        return False
-    ordered = order_corners(quad)
-    edges = np.roll(ordered, -1, axis=0) - ordered
-    sides = np.sqrt((edges**2).sum(axis=1))
-    if min(sides[0], sides[2]) < 0.55 * max(sides[0], sides[2]):
-        return False
-    if min(sides[1], sides[3]) < 0.55 * max(sides[1], sides[3]):
-        return False
-    incoming = np.roll(edges, 1, axis=0)
-    cos = -(incoming * edges).sum(axis=1) / (np.roll(sides, 1) * sides + 1e-6)
-    return bool(np.abs(cos).max() <= 0.57)  # every corner angle within 55..125 degrees
+    near_edge = ((quads[..., 0] < margin) | (quads[..., 0] > w - 1 - margin)
+                 | (quads[..., 1] < margin) | (quads[..., 1] > h - 1 - margin))
+    ok &= near_edge.sum(axis=1) < 3
+    ordered = _order_corners_many(quads)
+    edges = np.roll(ordered, -1, axis=1) - ordered
+    sides = np.sqrt((edges**2).sum(axis=2))
+    for a, b in ((0, 2), (1, 3)):  # opposite sides of similar length
+        longer = np.maximum(sides[:, a], sides[:, b]).astype(np.float64)
+        ok &= np.minimum(sides[:, a], sides[:, b]) >= 0.55 * longer
+    incoming = np.roll(edges, 1, axis=1)
+    cos = -(incoming * edges).sum(axis=2) / (np.roll(sides, 1, axis=1) * sides + 1e-6)
+    # every corner angle within 55..125 degrees
+    return ok & (np.abs(cos).max(axis=1).astype(np.float64) <= 0.57)
+
+
+def _order_corners_many(quads: np.ndarray) -> np.ndarray:
+    """order_corners for each of N quads (N x 4 x 2)."""
+    s = quads.sum(axis=2)
+    d = quads[..., 1] - quads[..., 0]
+    picks = np.stack([s.argmin(axis=1), d.argmin(axis=1), s.argmax(axis=1), d.argmax(axis=1)], 1)
+    return np.take_along_axis(quads, picks[..., None], axis=1)
 
 
 def _gradient(small: np.ndarray) -> np.ndarray:
