@@ -57,6 +57,14 @@ def test_answers_are_a_probability_ranking(reader):
         assert best.confidence == pytest.approx(best.category_confidence * best.label_confidence)
 
 
+def test_a_sure_free_pattern_still_has_three_alternatives(reader, monkeypatch):
+    free = np.array([0.004, 0.001, 0.995], np.float32)  # digit, letter, free_pattern
+    monkeypatch.setattr(reader.models["category"], "predict", lambda image: free)
+    options = reader.read(np.load(SAMPLE)["x"][0])
+    assert len(options) >= 3 and options[0].category == "free_pattern"
+    assert {o.category for o in options[1:3]} == {"digit"}  # the likelier character category
+
+
 def test_a_wrong_checksum_is_refused(tmp_path):
     from boardread.errors import ModelError
 

@@ -210,6 +210,15 @@ def no_board_photo(seed: int = 11) -> np.ndarray:
 # --------------------------------------------------------------------------------- corpus
 
 
+def dot_lattice(side: int = 512, pitch: int = 4) -> np.ndarray:
+    """A grey board covered in small dark dots: as many separate pieces of ink as fit."""
+    board = np.full((side, side), 230, np.uint8)
+    for dy in range(2):
+        for dx in range(2):
+            board[dy::pitch, dx::pitch] = 30
+    return board
+
+
 def build_corpus(board_jpeg: bytes, board_png: bytes) -> list[Case]:
     """Every case, in a stable order; ``board_*`` are real board photos (the events' photos)."""
     photo = cv2.imdecode(np.frombuffer(board_png, np.uint8), cv2.IMREAD_COLOR)
@@ -320,6 +329,8 @@ def build_corpus(board_jpeg: bytes, board_png: bytes) -> list[Case]:
           "image/jpeg", ok, "an overexposed photo: read, no board"),
         c("no-board-photo", upload(encode(no_board_photo(), ".jpg")), MULTIPART, ok,
           "a scene without a board: the whole photo is read (board_found may be false)"),
+        c("dot-lattice-photo", encode(dot_lattice(), ".png"), "image/png", ok,
+          "16,000 ink dots 2 px apart: one group, drawn rather than compared pairwise"),
         c("debug-odd-image", encode(grey, ".png"), "image/png", ok,
           "debug=true on a grey PNG adds board_png", query={"debug": "true"}),
         # ---- the body and multipart itself

@@ -82,17 +82,28 @@ class Reader:
         """Every answer worth listing, best first (the first is the reading)."""
         category_probs = self.models["category"].predict(image)
         labels = self.manifests["category"].labels
-        top = labels[int(np.argmax(category_probs))]
+        second = _second_stages(labels, category_probs)
         options: list[Option] = []
         for category, p_cat in zip(labels, category_probs.tolist()):
             if category == "free_pattern":
                 options.append(Option(category, None, p_cat, p_cat, None))
-            elif p_cat >= SECOND_STAGE_MIN or category == top:
+            elif category in second:
                 label_probs = self.models[category].predict(image)
                 for label, p_label in zip(self.manifests[category].labels, label_probs.tolist()):
                     options.append(Option(category, label, p_cat * p_label, p_cat, p_label))
         options.sort(key=lambda o: o.confidence, reverse=True)
         return options
+
+
+def _second_stages(labels: tuple[str, ...], category_probs: np.ndarray) -> set[str]:
+    """The characters' categories whose model runs: the top one and any at SECOND_STAGE_MIN or
+    more; when a sure free pattern leaves none, the likelier of the two, so the answer still
+    has the three alternatives the contract promises."""
+    p = dict(zip(labels, category_probs.tolist()))
+    top = max(p, key=p.__getitem__)
+    characters = [c for c in labels if c != "free_pattern"]
+    chosen = {c for c in characters if p[c] >= SECOND_STAGE_MIN or c == top}
+    return chosen or {max(characters, key=p.__getitem__)}
 
 
 def _quantise(x: np.ndarray, detail: dict) -> np.ndarray:  # type: ignore[type-arg]
