@@ -1,5 +1,5 @@
 import numpy as np
-from boardread.board import extract_board, find_board, order_corners
+from boardread.board import BOARD_SIDE, extract_board, find_board, order_corners
 from boardread.decode import decode_image
 
 from .conftest import encode
@@ -13,7 +13,7 @@ def test_the_board_is_found_and_flattened(whiteboard_photo):
     # Within 7 % of the photo: the outline found is the board (or its inner edge if framed).
     assert np.abs(corners - truth).max() < 0.07 * max(grey.shape)
     board = extract_board(grey)
-    assert board.found and max(board.image.shape) == 512
+    assert board.found and max(board.image.shape) == BOARD_SIDE
 
 
 def test_a_photo_cropped_to_the_board_uses_the_whole_photo(cropped_photo):

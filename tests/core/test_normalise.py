@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 from boardread.normalise import GLYPH_SIDE, MODEL_SIDE, normalise_glyph
 
@@ -37,6 +38,15 @@ def test_a_blank_board_gives_an_empty_glyph():
     assert glyph.box is None and glyph.image.max() == 0
 
 
+def test_a_board_with_only_specks_gives_an_empty_glyph():
+    board = np.full((300, 400), 228, np.uint8)
+    rng = np.random.default_rng(7)
+    ys, xs = rng.integers(20, 280, 600), rng.integers(20, 380, 600)
+    board[ys, xs] = 170  # dust: faint single pixels, none of them big enough to be ink
+    glyph = normalise_glyph(board)
+    assert glyph.box is None and glyph.image.max() == 0
+
+
 def test_an_inverted_photo_reads_like_the_original(whiteboard_photo):
     import cv2
     from boardread.pipeline import prepare_photo
@@ -50,3 +60,36 @@ def test_an_inverted_photo_reads_like_the_original(whiteboard_photo):
     a = original.glyph.image.astype(float).ravel()
     b = negative.glyph.image.astype(float).ravel()
     assert np.corrcoef(a, b)[0, 1] > 0.85
+
+
+def _crop_box(board: np.ndarray) -> tuple[int, int, int, int]:
+    box = normalise_glyph(board).box
+    assert box is not None
+    return box
+
+
+def test_a_mark_away_from_the_glyph_stays_out_of_the_crop():
+    clean = _crop_box(flat_board("7"))
+    board = flat_board("7")
+    cv2.circle(board, (40, 40), 14, 30, -1)  # a stray blot, well clear of the 7
+    assert _crop_box(board) == clean
+
+
+def test_the_dot_of_an_i_is_part_of_the_glyph():
+    board = np.full((400, 400), 235, np.uint8)
+    cv2.rectangle(board, (190, 160), (210, 320), 30, -1)  # the stem, 160 px tall
+    cv2.circle(board, (200, 120), 13, 30, -1)  # the dot, 27 px above it
+    _, _, _, h = _crop_box(board)
+    assert h >= 320 - 107 - 2  # from the top of the dot to the foot of the stem
+
+
+def test_every_dot_of_a_dot_matrix_glyph_is_kept():
+    board = np.zeros((400, 400), np.uint8)
+    seven = ["#####", "....#", "...#.", "..#..", ".#...", ".#...", ".#..."]
+    for row, line in enumerate(seven):
+        for col, lit in enumerate(line):
+            if lit == "#":
+                cv2.circle(board, (120 + 36 * col, 90 + 36 * row), 11, 230, -1)
+    _, _, w, h = _crop_box(board)
+    assert w >= 36 * 4 + 22 - 2 and h >= 36 * 6 + 22 - 2  # from the first dot to the last
+

@@ -126,13 +126,13 @@ def test_extreme_strips_are_read_without_a_board(ext: str, shape: tuple[int, int
 
 def test_strips_that_always_worked_are_unchanged() -> None:
     """Just under the old failure point the board search runs as before (same glyph)."""
-    from boardread.board import extract_board
+    from boardread.board import BOARD_SIDE, extract_board
 
     rng = np.random.default_rng(5)
     strip = rng.integers(0, 255, (16, 1600 * 5), np.uint8)
     grey = decode_image(cv2.imencode(".png", strip)[1].tobytes())
     board = extract_board(grey)
-    scale = 512 / max(grey.shape)
+    scale = BOARD_SIDE / max(grey.shape)
     expected = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     assert not board.found and np.array_equal(board.image, expected)
 

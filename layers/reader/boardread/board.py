@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-BOARD_SIDE = 512  # long side of the flattened board
+BOARD_SIDE = 320  # long side of the flattened board
 _SEARCH_SIDE = 480  # long side of the copy the outline is searched on
 _MIN_AREA = 0.12  # a board covers at least this share of the photo
 _MAX_AREA = 0.985  # ... and is not the photo's own edge

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .pieces import keep_glyph_pieces
+
 MODEL_SIDE = 32  # model input is MODEL_SIDE x MODEL_SIDE, one channel
 GLYPH_SIDE = 26  # the glyph's long side inside it
 _BORDER_SHAVE = 0.025  # share of each side dropped: frame rims and warp edges
@@ -33,7 +35,7 @@ def normalise_glyph(board: np.ndarray) -> Glyph:
     board = _shave(board)
     ink, light_on_dark = ink_map(board)
     mask = _ink_mask(ink)
-    mask = _drop_clutter(mask)
+    mask = keep_glyph_pieces(mask)
     if not mask.any():
         empty = np.zeros((MODEL_SIDE, MODEL_SIDE), np.uint8)
         return Glyph(image=empty, ink=ink, box=None, light_on_dark=light_on_dark)
@@ -107,22 +109,3 @@ def _ink_mask(ink: np.ndarray) -> np.ndarray:
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = max(float(otsu), 0.35 * strong, _MIN_CONTRAST)
     return (ink > threshold).astype(np.uint8) * 255
-
-
-def _drop_clutter(mask: np.ndarray) -> np.ndarray:
-    """Keep the glyph's pieces: drop pieces touching the board's edge, lines that span the board
-    (frame edges, ruled lines), then specks (small next to the biggest piece left)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    if count <= 1:
-        return mask
-    h, w = mask.shape
-    x, y, cw, ch, areas = (stats[1:, i] for i in range(5))
-    touches = (x == 0) | (y == 0) | (x + cw >= w) | (y + ch >= h)
-    spans = (cw >= 0.9 * w) | (ch >= 0.9 * h)
-    inner = ~touches & ~spans
-    # A frame kept as the yardstick would make a thin glyph inside it a "speck".
-    candidates = inner if inner.any() else np.ones_like(inner)
-    min_area = max(4.0, 0.04 * float(areas[candidates].max()))
-    keep = candidates & (areas >= min_area)
-    lookup = np.concatenate([[0], np.where(keep, 255, 0)]).astype(np.uint8)
-    return lookup[labels]

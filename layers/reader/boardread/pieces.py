@@ -1,0 +1,129 @@
+"""Which pieces of an ink mask are the glyph: the crop is cut around what this keeps."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+_NEAR = 0.04  # pieces this close (share of the board's long side) are one group
+_REACH = 0.3  # groups this close to the glyph (share of its long side) are part of it
+_PAIRWISE_MAX = 200  # more pieces than this are grouped by drawing them (see _group_by_drawing)
+
+
+def keep_glyph_pieces(mask: np.ndarray) -> np.ndarray:
+    """Keep the glyph's pieces, drop the rest.
+
+    First the pieces that cannot be the glyph: touching the board's edge, lines spanning the
+    board (frame edges, ruled lines), specks (small next to the biggest piece left). Then the
+    pieces left are grouped by nearness (chalk grain, LED dots and pegs are many pieces of one
+    glyph), the biggest, most central group is the glyph, and groups near it join it (the dot
+    of an i). Clutter elsewhere on the board (glare, a stray mark) no longer widens the crop.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count <= 1:
+        return mask
+    keep = _candidate_pieces(stats[1:], mask.shape)
+    index = np.flatnonzero(keep)
+    if not len(index):
+        return np.zeros_like(mask)
+    x, y, w, h, areas = (stats[1:, i][index] for i in range(5))
+    boxes = np.stack([x, y, x + w, y + h], axis=1).astype(np.float64)
+    groups = _group_by_gap(boxes, _NEAR * max(mask.shape))
+    chosen = _grow(boxes, groups, _pick_group(boxes, areas, groups, mask.shape))
+    keep[:] = False
+    keep[index[chosen]] = True
+    lookup = np.concatenate([[0], np.where(keep, 255, 0)]).astype(np.uint8)
+    return lookup[labels]
+
+
+def _candidate_pieces(stats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Pieces (rows of connectedComponentsWithStats, background excluded) that may be ink."""
+    h, w = shape[:2]
+    x, y, cw, ch, areas = (stats[:, i] for i in range(5))
+    touches = (x == 0) | (y == 0) | (x + cw >= w) | (y + ch >= h)
+    spans = (cw >= 0.9 * w) | (ch >= 0.9 * h)
+    inner = ~touches & ~spans
+    # A frame kept as the yardstick would make a thin glyph inside it a "speck".
+    candidates = inner if inner.any() else np.ones_like(inner)
+    min_area = max(4.0, 0.04 * float(areas[candidates].max()))
+    return candidates & (areas >= min_area)
+
+
+def _box_gaps(boxes: np.ndarray, box: np.ndarray) -> np.ndarray:
+    """Gap (pixels, 0 when overlapping) between each box (x0, y0, x1, y1) and ``box``."""
+    dx = np.maximum(np.maximum(box[0] - boxes[:, 2], boxes[:, 0] - box[2]), 0)
+    dy = np.maximum(np.maximum(box[1] - boxes[:, 3], boxes[:, 1] - box[3]), 0)
+    return np.maximum(dx, dy)
+
+
+def _group_by_gap(boxes: np.ndarray, gap: float) -> np.ndarray:
+    """Group number per box (the lowest index in its group): boxes chained by gaps of at most
+    ``gap`` share a group."""
+    if len(boxes) > _PAIRWISE_MAX:
+        return _group_by_drawing(boxes, int(gap))
+    group = np.full(len(boxes), -1)
+    for first in range(len(boxes)):
+        if group[first] >= 0:
+            continue
+        group[first] = first
+        todo = [first]
+        while todo:
+            near = np.flatnonzero((group < 0) & (_box_gaps(boxes, boxes[todo.pop()]) <= gap))
+            group[near] = first
+            todo.extend(near.tolist())
+    return group
+
+
+def _group_by_drawing(boxes: np.ndarray, gap: int) -> np.ndarray:
+    """``_group_by_gap`` for many boxes (dust, a crafted dot pattern) in one connected-components
+    pass instead of pairwise comparisons. Boxes grown by half the gap on every side overlap
+    exactly when their gap is at most ``gap`` (gaps are whole pixels); at twice the scale every
+    grown edge is an integer and two drawn boxes are 4-connected only if they overlap."""
+    corners = boxes.astype(np.int64)
+    x0, y0 = 2 * corners[:, 0], 2 * corners[:, 1]  # grown by gap, then shifted by gap: no change
+    x1, y1 = 2 * corners[:, 2] + 2 * gap, 2 * corners[:, 3] + 2 * gap
+    cover = np.zeros((int(y1.max()) + 2, int(x1.max()) + 2), np.int32)
+    np.add.at(cover, (y0, x0), 1)
+    np.add.at(cover, (y0, x1 + 1), -1)
+    np.add.at(cover, (y1 + 1, x0), -1)
+    np.add.at(cover, (y1 + 1, x1 + 1), 1)
+    drawn = (cover.cumsum(axis=0).cumsum(axis=1) > 0).astype(np.uint8)
+    _, labels = cv2.connectedComponents(drawn, connectivity=4)
+    label = labels[y0, x0]
+    first = np.full(int(label.max()) + 1, len(boxes))
+    np.minimum.at(first, label, np.arange(len(boxes)))
+    return first[label]
+
+
+def _span(boxes: np.ndarray) -> np.ndarray:
+    return np.array([boxes[:, 0].min(), boxes[:, 1].min(), boxes[:, 2].max(), boxes[:, 3].max()])
+
+
+def _pick_group(boxes: np.ndarray, areas: np.ndarray, groups: np.ndarray,
+                shape: tuple[int, ...]) -> np.ndarray:
+    """The glyph's group: most ink, weighted towards the board's centre (photos are aimed).
+    On a tie the group with the lowest number."""
+    h, w = shape[:2]
+    ids, member_of = np.unique(groups, return_inverse=True)
+    span = np.empty((len(ids), 4))
+    span[:, :2], span[:, 2:] = np.inf, -np.inf
+    np.minimum.at(span[:, 0], member_of, boxes[:, 0])
+    np.minimum.at(span[:, 1], member_of, boxes[:, 1])
+    np.maximum.at(span[:, 2], member_of, boxes[:, 2])
+    np.maximum.at(span[:, 3], member_of, boxes[:, 3])
+    off_centre = np.hypot((span[:, 0] + span[:, 2]) / 2 / w - 0.5,
+                          (span[:, 1] + span[:, 3]) / 2 / h - 0.5)
+    ink = np.bincount(member_of, weights=areas.astype(np.float64))
+    score = ink * np.maximum(0.05, 1.0 - off_centre) ** 2
+    return groups == ids[int(np.argmax(score))]
+
+
+def _grow(boxes: np.ndarray, groups: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Add the groups within ``_REACH`` of the chosen pieces' own size, until none is."""
+    while True:
+        box = _span(boxes[chosen])
+        reach = _REACH * max(box[2] - box[0], box[3] - box[1])
+        near = ~chosen & (_box_gaps(boxes, box) <= reach)
+        if not near.any():
+            return chosen
+        chosen = chosen | np.isin(groups, groups[near])
