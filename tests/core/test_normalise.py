@@ -48,7 +48,6 @@ def test_a_board_with_only_specks_gives_an_empty_glyph():
 
 
 def test_an_inverted_photo_reads_like_the_original(whiteboard_photo):
-    import cv2
     from boardread.pipeline import prepare_photo
 
     photo = cv2.imdecode(np.frombuffer(whiteboard_photo.data, np.uint8), cv2.IMREAD_COLOR)
@@ -92,4 +91,3 @@ def test_every_dot_of_a_dot_matrix_glyph_is_kept():
                 cv2.circle(board, (120 + 36 * col, 90 + 36 * row), 11, 230, -1)
     _, _, w, h = _crop_box(board)
     assert w >= 36 * 4 + 22 - 2 and h >= 36 * 6 + 22 - 2  # from the first dot to the last
-

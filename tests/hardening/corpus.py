@@ -210,8 +210,9 @@ def no_board_photo(seed: int = 11) -> np.ndarray:
 # --------------------------------------------------------------------------------- corpus
 
 
-def dot_lattice(side: int = 512, pitch: int = 4) -> np.ndarray:
-    """A grey board covered in small dark dots: as many separate pieces of ink as fit."""
+def dot_lattice(side: int = 320, pitch: int = 3) -> np.ndarray:
+    """A grey photo covered in 2 x 2 dark dots 1 px apart: as many separate pieces of ink as fit
+    (10,201 at 320 px; a photo that size is read as it is, not scaled down)."""
     board = np.full((side, side), 230, np.uint8)
     for dy in range(2):
         for dx in range(2):
@@ -330,7 +331,7 @@ def build_corpus(board_jpeg: bytes, board_png: bytes) -> list[Case]:
         c("no-board-photo", upload(encode(no_board_photo(), ".jpg")), MULTIPART, ok,
           "a scene without a board: the whole photo is read (board_found may be false)"),
         c("dot-lattice-photo", encode(dot_lattice(), ".png"), "image/png", ok,
-          "16,000 ink dots 2 px apart: one group, drawn rather than compared pairwise"),
+          "10,201 ink dots 1 px apart: one group, drawn rather than compared pairwise"),
         c("debug-odd-image", encode(grey, ".png"), "image/png", ok,
           "debug=true on a grey PNG adds board_png", query={"debug": "true"}),
         # ---- the body and multipart itself
