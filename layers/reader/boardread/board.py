@@ -80,11 +80,8 @@ def flatten_board(grey: np.ndarray, corners: np.ndarray, side: int = BOARD_SIDE)
 
 
 def order_corners(points: np.ndarray) -> np.ndarray:
-    """Four points as top-left, top-right, bottom-right, bottom-left."""
-    pts = points.reshape(4, 2).astype(np.float32)
-    s = pts.sum(axis=1)
-    d = np.diff(pts, axis=1).ravel()
-    return np.array([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]])
+    """Four points as top-left, top-right, bottom-right, bottom-left (float32)."""
+    return _order_corners_many(points.reshape(1, 4, 2).astype(np.float32))[0]
 
 
 def _large_contours(small: np.ndarray) -> list[np.ndarray]:
@@ -162,7 +159,8 @@ def _plausible(quads: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _order_corners_many(quads: np.ndarray) -> np.ndarray:
-    """order_corners for each of N quads (N x 4 x 2)."""
+    """Each of N quads (N x 4 x 2) as top-left, top-right, bottom-right, bottom-left: the
+    smallest and largest x + y, the smallest and largest y - x."""
     s = quads.sum(axis=2)
     d = quads[..., 1] - quads[..., 0]
     picks = np.stack([s.argmin(axis=1), d.argmin(axis=1), s.argmax(axis=1), d.argmax(axis=1)], 1)

@@ -30,9 +30,8 @@ def keep_glyph_pieces(mask: np.ndarray) -> np.ndarray:
     boxes = np.stack([x, y, x + w, y + h], axis=1).astype(np.float64)
     groups = _group_by_gap(boxes, _NEAR * max(mask.shape))
     chosen = _grow(boxes, groups, _pick_group(boxes, areas, groups, mask.shape))
-    keep[:] = False
-    keep[index[chosen]] = True
-    lookup = np.concatenate([[0], np.where(keep, 255, 0)]).astype(np.uint8)
+    lookup = np.zeros(count, np.uint8)  # per label; label 0 is the background
+    lookup[1 + index[chosen]] = 255
     return lookup[labels]
 
 
