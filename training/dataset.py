@@ -77,6 +77,13 @@ def sample_seed(run_seed: int, split: str, index: int) -> int:
     return int.from_bytes(digest[:4], "little")
 
 
+def choice_rng(seed: int) -> np.random.Generator:
+    """The stream that picks a sample's category and glyph: independent of ``render_photo``'s
+    stream for the same seed. Sharing that stream tied the choices to the render's: the first
+    draw picked both the category and the board style, so every digit was on a whiteboard."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+
+
 _POOL: Pool | None = None
 _CONFIG: TrainConfig | None = None
 
@@ -94,7 +101,7 @@ def make_sample(job: tuple[str, int]) -> Sample | None:
     split, index = job
     assert _POOL is not None and _CONFIG is not None
     seed = sample_seed(_CONFIG.seed, split, index)
-    rng = np.random.default_rng(seed)
+    rng = choice_rng(seed)
     shares = _CONFIG.category_shares
     category = str(rng.choice(CATEGORIES, p=[shares[c] for c in CATEGORIES]))
     spec = _POOL.draw(split, category, _CONFIG.source_shares[category], rng)

@@ -9,8 +9,9 @@ import pytest
 from boardread.manifest import MODEL_NAMES
 from boardread.reader import Reader
 
+from training.dataset import CATEGORIES
 from training.glyphs import GlyphSpec
-from training.render import render_photo
+from training.render import BOARD_STYLES, render_photo
 
 pytestmark = pytest.mark.slow
 
@@ -62,6 +63,15 @@ def test_smoke_splits_share_no_group(smoke_build):
     assert not groups["train"] & groups["test"]
     assert not groups["train"] & groups["val"]
     assert not groups["val"] & groups["test"]
+
+
+def test_the_board_style_does_not_give_the_category_away(smoke_build):
+    """Every category is rendered on every board style (once every digit was on a whiteboard and
+    every free pattern on an LED board or a pegboard: the models could read the board, not the
+    glyph)."""
+    train = np.load(smoke_build / "data" / "train.npz")
+    pairs = set(zip(train["category"].tolist(), train["style"].tolist()))
+    assert pairs == {(c, s) for c in CATEGORIES for s in BOARD_STYLES}
 
 
 def test_real_photos_are_scored_apart_and_reported(smoke_build):
