@@ -69,6 +69,7 @@ def end_to_end(reader: Reader, data: dict[str, np.ndarray]) -> tuple[dict, list[
             mask = values == value
             breakdown[field][value] = {"samples": int(mask.sum()),
                                        "accuracy": float(right[mask].mean())}
+    breakdown["style_by_category"] = style_by_category(data, right)
     breakdown["all"] = {"all": {"samples": len(right), "accuracy": float(right.mean())}}
     breakdown["confidence"] = confidence_bins(np.array([a[2] for a in answers]), right)
     wrong = [i for i in np.argsort([-a[2] for a in answers]) if not right[i]][:WORST]
@@ -80,6 +81,19 @@ def end_to_end(reader: Reader, data: dict[str, np.ndarray]) -> tuple[dict, list[
                  "seed": int(data["seed"][i]), "style": str(data["style"][i])}
                 for i in wrong]
     return dict(breakdown), misreads
+
+
+def style_by_category(data: dict[str, np.ndarray], right: np.ndarray) -> dict[str, dict]:
+    """Accuracy per board style and category: every style must carry every category, or the
+    board itself could tell the models the answer."""
+    out: dict[str, dict] = {}
+    for style in sorted(set(data["style"].astype(str))):
+        out[style] = {}
+        for category in sorted(set(data["category"].astype(str))):
+            mask = (data["style"] == style) & (data["category"] == category)
+            out[style][category] = {"samples": int(mask.sum()),
+                                    "accuracy": float(right[mask].mean()) if mask.any() else 0.0}
+    return out
 
 
 # Bands of the answer's confidence; the page words its answers by these (sure / probably / unsure).

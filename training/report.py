@@ -135,6 +135,7 @@ def markdown(metrics: dict, config: TrainConfig) -> str:
         lines += ["", f"### By {title}", "", f"| {title} | photos | accuracy % |", "|---|---|---|"]
         lines += [f"| {k} | {v['samples']} | {pct(v['accuracy'])} |"
                   for k, v in e2e[field].items()]
+    lines += style_by_category_lines(e2e.get("style_by_category"))
     lines += [
         "",
         "## int8 against float32 (same test photos, same `Reader` code path)",
@@ -181,6 +182,21 @@ def markdown(metrics: dict, config: TrainConfig) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def style_by_category_lines(table: dict | None) -> list[str]:
+    """Board style x category: accuracy % (photos) in each cell."""
+    if not table:
+        return []
+    categories = sorted({c for row in table.values() for c in row})
+    lines = ["", "### By board style and category", "",
+             "| board style | " + " | ".join(categories) + " |",
+             "|---|" + "---|" * len(categories)]
+    for style, row in table.items():
+        cells = [f"{pct(row[c]['accuracy'])} ({row[c]['samples']})" if row[c]["samples"] else "-"
+                 for c in categories]
+        lines.append(f"| {style} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def real_photo_lines(real: dict | None) -> list[str]:
