@@ -53,6 +53,7 @@ def test_smoke_run_exports_three_int8_models_that_load(smoke_build):
 def test_smoke_run_writes_the_report(smoke_build):
     report = (smoke_build / "report" / "README.md").read_text()
     assert "| category | 0.78073 | 72.658 |" in report
+    assert "| board style | digit | free_pattern | letter |" in report  # style x category
     for name in ("confusion_category.png", "confusion_letter.png", "worst_misreads.png"):
         assert (smoke_build / "report" / name).stat().st_size > 1000
 
