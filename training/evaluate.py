@@ -66,11 +66,9 @@ def end_to_end(reader: Reader, data: dict[str, np.ndarray]) -> tuple[dict, list[
     for field in ("category", "style", "source", "board_found"):
         values = data[field].astype(str)
         for value in sorted(set(values)):
-            mask = values == value
-            breakdown[field][value] = {"samples": int(mask.sum()),
-                                       "accuracy": float(right[mask].mean())}
+            breakdown[field][value] = _score(right, values == value)
     breakdown["style_by_category"] = style_by_category(data, right)
-    breakdown["all"] = {"all": {"samples": len(right), "accuracy": float(right.mean())}}
+    breakdown["all"] = {"all": _score(right, np.ones(len(right), bool))}
     breakdown["confidence"] = confidence_bins(np.array([a[2] for a in answers]), right)
     wrong = [i for i in np.argsort([-a[2] for a in answers]) if not right[i]][:WORST]
     misreads = [{"index": int(i), "category": str(data["category"][i]),
@@ -90,10 +88,15 @@ def style_by_category(data: dict[str, np.ndarray], right: np.ndarray) -> dict[st
     for style in sorted(set(data["style"].astype(str))):
         out[style] = {}
         for category in sorted(set(data["category"].astype(str))):
-            mask = (data["style"] == style) & (data["category"] == category)
-            out[style][category] = {"samples": int(mask.sum()),
-                                    "accuracy": float(right[mask].mean()) if mask.any() else 0.0}
+            out[style][category] = _score(
+                right, (data["style"] == style) & (data["category"] == category))
     return out
+
+
+def _score(right: np.ndarray, mask: np.ndarray) -> dict[str, float]:
+    """How many answers ``mask`` selects and the share of them that is right (0 for none)."""
+    return {"samples": int(mask.sum()),
+            "accuracy": float(right[mask].mean()) if mask.any() else 0.0}
 
 
 # Bands of the answer's confidence; the page words its answers by these (sure / probably / unsure).
@@ -104,9 +107,7 @@ def confidence_bins(confidence: np.ndarray, right: np.ndarray) -> dict[str, dict
     """How often an answer is right, by how sure the service said it was."""
     out = {}
     for low, high, name in CONFIDENCE_BANDS:
-        mask = (confidence >= low) & (confidence < high)
-        out[name] = {"samples": int(mask.sum()),
-                     "accuracy": float(right[mask].mean()) if mask.any() else 0.0}
+        out[name] = _score(right, (confidence >= low) & (confidence < high))
     return out
 
 
