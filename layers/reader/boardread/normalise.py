@@ -2,7 +2,8 @@
 
 Polarity (dark ink on a light board, or chalk and LEDs light on dark), uneven light, glare and
 shadow are removed by subtracting a morphological estimate of the bare board; the ink is then
-cropped, padded to a square and resized. The result is white ink on black, like MNIST.
+cropped, padded to a square and resized; a glyph of dots (LED matrix, pegboard) is first
+joined into strokes. The result is white ink on black, like MNIST.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .dots import find_dot_grid, join_dots
 from .pieces import keep_glyph_pieces
 
 MODEL_SIDE = 32  # model input is MODEL_SIDE x MODEL_SIDE, one channel
@@ -42,7 +44,11 @@ def normalise_glyph(board: np.ndarray) -> Glyph:
     support = cv2.dilate(mask, np.ones((3, 3), np.uint8))
     ink = np.where(support > 0, ink, 0).astype(np.uint8)
     x, y, w, h = cv2.boundingRect(mask)
-    image = fit_to_square(ink[y : y + h, x : x + w])
+    crop = ink[y : y + h, x : x + w]
+    grid = find_dot_grid(mask[y : y + h, x : x + w])
+    if grid is not None:
+        crop = join_dots(crop, grid)
+    image = fit_to_square(crop)
     return Glyph(image=image, ink=ink, box=(x, y, w, h), light_on_dark=light_on_dark)
 
 
