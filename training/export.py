@@ -20,7 +20,7 @@ from boardread.normalise import GLYPH_SIDE, MODEL_SIDE
 
 from .config import TrainConfig, stage_config
 from .dataset import load_split
-from .models import TASKS
+from .models import TASKS, training_classes
 from .train import task_arrays
 
 log = logging.getLogger("training.export")
@@ -84,6 +84,9 @@ def export_task(config: TrainConfig, task: str, train: dict, version_date: str) 
             "training": {"train_samples": history["train_samples"],
                          "val_samples": history["val_samples"],
                          "epochs_run": len(history["history"]["loss"]),
+                         # over the classes the network learnt (finer than "labels" for the
+                         # category model: see training.models.FINE_CLASSES)
+                         "classes": list(training_classes(task)),
                          "best_val_accuracy": max(history["history"]["val_accuracy"])},
             "data": {"recipe": "python -m training.dataset (rendered board photos, split by "
                                "source group before rendering)",

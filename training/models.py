@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 from boardread.normalise import MODEL_SIDE
 
@@ -12,7 +13,24 @@ TASKS: dict[str, tuple[str, ...]] = {
     "digit": DIGITS,
     "letter": LETTERS,
 }
+# Classes a network is trained on when they are finer than its answers. The category model
+# learns which character (or free pattern) it sees and answers the sum of those probabilities
+# per category: telling a letter from a digit is knowing which one it is, and the fine labels
+# teach that better than three coarse ones.
+FINE_CLASSES: dict[str, tuple[str, ...]] = {"category": (*DIGITS, *LETTERS, "free_pattern")}
 WIDTHS = {"category": (24, 48, 96), "digit": (24, 48, 96), "letter": (32, 64, 128)}
+
+
+def training_classes(task: str) -> tuple[str, ...]:
+    """The classes a task's network is trained on (its answers are TASKS[task])."""
+    return FINE_CLASSES.get(task, TASKS[task])
+
+
+def answer_of(task: str, fine: str) -> str:
+    """The answer (one of TASKS[task]) a training class counts towards."""
+    if task == "category":
+        return fine if fine == "free_pattern" else "digit" if fine in DIGITS else "letter"
+    return fine.upper()  # a letter in either case reads as the capital
 
 
 def build_model(task: str) -> tf.keras.Model:
@@ -30,5 +48,23 @@ def build_model(task: str) -> tf.keras.Model:
     x = tf.keras.layers.Dropout(0.3)(x)
     x = tf.keras.layers.Dense(128, activation="relu")(x)
     x = tf.keras.layers.Dropout(0.3)(x)
-    outputs = tf.keras.layers.Dense(len(TASKS[task]), activation="softmax", name="probs")(x)
+    name = "fine_probs" if task in FINE_CLASSES else "probs"
+    outputs = tf.keras.layers.Dense(len(training_classes(task)), activation="softmax",
+                                    name=name)(x)
     return tf.keras.Model(inputs, outputs, name=task)
+
+
+def answering_model(task: str, trained: tf.keras.Model) -> tf.keras.Model:
+    """The model as it is exported: fine probabilities summed per answer by a fixed 0/1 layer
+    (the category model); a model trained on its answers is returned as it is."""
+    if task not in FINE_CLASSES:
+        return trained
+    answers, fine = TASKS[task], training_classes(task)
+    group = np.zeros((len(fine), len(answers)), np.float32)
+    for i, name in enumerate(fine):
+        group[i, answers.index(answer_of(task, name))] = 1.0
+    summed = tf.keras.layers.Dense(len(answers), use_bias=False, trainable=False,
+                                   name="probs")(trained.output)
+    model = tf.keras.Model(trained.input, summed, name=task)
+    model.get_layer("probs").set_weights([group])
+    return model

@@ -18,17 +18,18 @@ import tensorflow as tf
 
 from .config import TrainConfig, stage_config
 from .dataset import load_split
-from .models import TASKS, build_model
+from .models import TASKS, answer_of, answering_model, build_model, training_classes
 
 log = logging.getLogger("training.train")
 
 
 def task_arrays(data: dict[str, np.ndarray], task: str) -> tuple[np.ndarray, np.ndarray]:
-    """Inputs (N, side, side, 1) float32 in [0, 1] and integer targets for one task."""
-    names = TASKS[task]
+    """Inputs (N, side, side, 1) float32 in [0, 1] and integer targets for one task (for the
+    category: the fine class, see ``models.training_classes``)."""
+    names = training_classes(task)
     if task == "category":
         keep = np.ones(len(data["x"]), bool)
-        targets = data["category"]
+        targets = np.where(data["category"] == "free_pattern", "free_pattern", data["label"])
     else:
         keep = data["category"] == task
         targets = data["label"]
@@ -58,10 +59,16 @@ def augmenter(seed: int) -> tf.keras.Sequential:
     ])
 
 
-def class_weights(y: np.ndarray, classes: int) -> dict[int, float]:
-    counts = np.bincount(y, minlength=classes).astype(np.float64)
+def class_weights(y: np.ndarray, task: str) -> dict[int, float]:
+    """Balanced answers: each answer weighs the same in the loss whatever its share of the
+    photos, and so does each training class within its answer (see ``models.FINE_CLASSES``)."""
+    names = training_classes(task)
+    answer = [answer_of(task, n) for n in names]
+    per_answer = {a: answer.count(a) for a in answer}
+    counts = np.bincount(y, minlength=len(names)).astype(np.float64)
     counts[counts == 0] = 1
-    weights = counts.sum() / (classes * counts)
+    share = np.array([per_answer[a] * len(per_answer) for a in answer], np.float64)
+    weights = counts.sum() / (share * counts)
     return {i: float(w) for i, w in enumerate(weights)}
 
 
@@ -86,7 +93,6 @@ def train_task(config: TrainConfig, task: str, train: dict, val: dict) -> Path:
     tf.keras.utils.set_random_seed(config.seed)
     x, y = task_arrays(train, task)
     vx, vy = task_arrays(val, task)
-    classes = len(TASKS[task])
     log.info("%s: %d train, %d val samples", task, len(x), len(vx))
     aug = augmenter(config.seed)
     ds = (tf.data.Dataset.from_tensor_slices((x, y))
@@ -103,12 +109,12 @@ def train_task(config: TrainConfig, task: str, train: dict, val: dict) -> Path:
                                             restore_best_weights=True,
                                             start_from_epoch=config.early_stop_from)
     history = model.fit(ds, validation_data=(vx, vy), epochs=config.epochs, verbose=0,
-                        class_weight=class_weights(y, classes),
+                        class_weight=class_weights(y, task),
                         callbacks=[stop, Progress(task, config.epochs)])
     out = config.build_dir / "models"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{task}.keras"
-    model.save(path)
+    answering_model(task, model).save(path)
     record = {"task": task, "history": history.history, "train_samples": len(x),
               "val_samples": len(vx), "config": config.to_dict()}
     (out / f"{task}.history.json").write_text(json.dumps(record, indent=1, default=float))
