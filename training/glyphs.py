@@ -7,6 +7,7 @@ procedural free patterns. Every glyph has a *group*: the unit the splits are mad
 
 from __future__ import annotations
 
+import itertools
 import math
 import string
 from dataclasses import dataclass
@@ -120,7 +121,7 @@ def draw_strokes(strokes: list[np.ndarray], rng: np.random.Generator, *,
 
 def _densify(points: np.ndarray, step: float) -> np.ndarray:
     out = [points[0]]
-    for a, b in zip(points[:-1], points[1:]):
+    for a, b in itertools.pairwise(points):
         n = max(1, int(np.linalg.norm(b - a) / step))
         for t in np.linspace(0, 1, n + 1)[1:]:
             out.append(a + (b - a) * t)
