@@ -32,8 +32,10 @@ def find_dot_grid(mask: np.ndarray) -> DotGrid | None:
     """The grid when the mask's pieces are dots of one size on a grid (also when neighbouring
     dots touch), else None: strokes, chalk grain, a blob."""
     kernel = cv2.getStructuringElement(cv2.MORPH_CROSS, (3, 3))
+    pieces = mask
     for erosions in range(_SEPARATIONS + 1):
-        pieces = cv2.erode(mask, kernel, iterations=erosions) if erosions else mask
+        if erosions:
+            pieces = cv2.erode(pieces, kernel)  # one more than the last try, not all again
         grid = _grid(pieces)
         if grid is not None:
             return DotGrid(grid.pitch, grid.diameter + 2 * erosions)
