@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import string
 from pathlib import Path
+
+import numpy as np
 
 from .fonts import design_group, discover_fonts, font_symbols
 from .glyphs import (
     DIGITS,
     FREE_SHAPES,
     HERSHEY_DESIGNS,
-    HERSHEY_SYMBOL_FONTS,
+    HERSHEY_SYMBOLS,
     LOWER_EXCLUDED,
     OMNIGLOT_FREE,
     GlyphSpec,
+    hershey_strokes,
     load_shared,
 )
 
@@ -49,10 +53,27 @@ def hershey_specs() -> list[GlyphSpec]:
         for name in names:
             specs += [_char_spec("hershey", name, ch, f"hershey:{design}")
                       for ch in CHARACTER_CHARS]
-    for name in HERSHEY_SYMBOL_FONTS:
-        specs += [GlyphSpec("hershey", "free_pattern", None, f"hershey-symbol:{name}:{ch}", name,
-                            ch) for ch in string.ascii_letters + string.digits]
+    seen: set[str] = set()
+    for name, chars in HERSHEY_SYMBOLS.items():
+        for ch in chars:
+            shape = stroke_fingerprint(hershey_strokes(name, ch))
+            if shape not in seen:  # one symbol drawn by two fonts is one group, used once
+                seen.add(shape)
+                specs.append(GlyphSpec("hershey", "free_pattern", None,
+                                       f"hershey-symbol:{shape}", name, ch))
     return specs
+
+
+def stroke_fingerprint(strokes: list[np.ndarray]) -> str:
+    """A short hash of a glyph's shape: its strokes scaled to a unit box, on a 1/64 grid."""
+    if not strokes:
+        raise ValueError("a glyph without strokes has no shape")
+    points = np.concatenate(strokes)
+    lo, size = points.min(axis=0), float(np.ptp(points, axis=0).max()) or 1.0
+    digest = hashlib.sha256()
+    for stroke in strokes:
+        digest.update(np.round((stroke - lo) / size * 64).astype(np.int16).tobytes() + b"|")
+    return digest.hexdigest()[:12]
 
 
 def mnist_specs() -> list[GlyphSpec]:

@@ -31,7 +31,18 @@ HERSHEY_DESIGNS = {
     "script": ("scripts", "scriptc"),
     "cursive": ("cursive",),
 }
-HERSHEY_SYMBOL_FONTS = ("astrology", "markers", "meteorology", "music", "symbolic")
+# Free patterns from Hershey's symbol fonts, picked by eye: these fonts draw real Latin letters
+# and digits at the letter and digit codes, and some symbols read as characters (× ~ X, ○ ~ O,
+# † ~ t, ♄ ~ h, lines and brackets ~ 1/I), so only these codes are used. Shapes drawn by two
+# fonts are listed once.
+HERSHEY_SYMBOLS = {
+    "astrology": "!#$%&'-/<>[_|~",
+    "meteorology": "\"$&'?@`",
+    "music": "'(/;~",
+    "mathlow": "!\"%&'<=>?@^_",
+    "markers": "bcdefgijklmno",
+    "symbolic": "abcdefghmnpAFWX",
+}
 FREE_SHAPES = ("heart", "star", "spiral", "smiley", "pixel_art", "scribble", "house", "flower",
                "waves", "grid", "target", "sun", "cloud", "tree", "arrow_burst")
 # Omniglot alphabets used as free patterns: their shapes do not read as Latin characters.
@@ -86,10 +97,14 @@ def _hershey(name: str):  # type: ignore[no-untyped-def]
     return font
 
 
+def hershey_strokes(font: str, char: str) -> list[np.ndarray]:
+    """The polylines Hershey font ``font`` draws for ``char`` (none for an empty glyph)."""
+    strokes = [np.array(s, np.float32) for s in _hershey(font).strokes_for_text(char)]
+    return [s for s in strokes if len(s) >= 2]
+
+
 def _hershey_mask(spec: GlyphSpec, rng: np.random.Generator) -> np.ndarray:
-    strokes = [np.array(s, np.float32) for s in _hershey(spec.key).strokes_for_text(spec.char)]
-    strokes = [s for s in strokes if len(s) >= 2]
-    return draw_strokes(strokes, rng, flip_y=True)
+    return draw_strokes(hershey_strokes(spec.key, spec.char), rng, flip_y=True)
 
 
 def draw_strokes(strokes: list[np.ndarray], rng: np.random.Generator, *,

@@ -37,10 +37,21 @@ def assign_groups(groups: list[str], seed: int,
 
 def split_specs(catalog: dict[str, list[GlyphSpec]], seed: int
                 ) -> dict[str, dict[str, list[GlyphSpec]]]:
-    """split -> source -> specs. Each source is split on its own groups."""
+    """split -> source -> specs. Each kind of group of each source (``font:`` designs and
+    ``symbol:`` glyphs, ``hershey:`` designs and ``hershey-symbol:`` shapes ...) is split on its
+    own, so six Hershey designs among sixty symbols still give every split its share of them."""
     out: dict[str, dict[str, list[GlyphSpec]]] = {s: defaultdict(list) for s in SPLITS}
     for source, specs in catalog.items():
-        assignment = assign_groups([s.group for s in specs], seed)
+        kinds: dict[str, list[GlyphSpec]] = defaultdict(list)
         for spec in specs:
-            out[assignment[spec.group]][source].append(spec)
+            kinds[group_kind(spec.group)].append(spec)
+        for kind_specs in kinds.values():
+            assignment = assign_groups([s.group for s in kind_specs], seed)
+            for spec in kind_specs:
+                out[assignment[spec.group]][source].append(spec)
     return {s: dict(v) for s, v in out.items()}
+
+
+def group_kind(group: str) -> str:
+    """``hershey:roman`` -> ``hershey``: what sort of thing a group is."""
+    return group.split(":", 1)[0]
