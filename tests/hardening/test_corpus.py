@@ -41,7 +41,7 @@ def test_corpus_is_big_and_named_once() -> None:
 
 @pytest.fixture(scope="module")
 def app_client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(_env_file=None))) as client:  # type: ignore[call-arg]
+    with TestClient(create_app(Settings())) as client:
         yield client
 
 

@@ -37,8 +37,7 @@ def _raw_bytes(ctx: schemathesis.SerializationContext, value: object) -> bytes:
 # as a server error.
 BUCKET = "boardread-fuzz-uploads"
 DATA_BUCKET = "boardread-fuzz-data"
-APP = create_app(Settings(_env_file=None, uploads_bucket=BUCKET,  # type: ignore[call-arg]
-                          data_bucket=DATA_BUCKET))
+APP = create_app(Settings(uploads_bucket=BUCKET, data_bucket=DATA_BUCKET))
 SCHEMA = schemathesis.openapi.from_asgi("/openapi.json", APP)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
