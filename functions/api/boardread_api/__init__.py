@@ -1,6 +1,10 @@
 """boardread's HTTP API: a FastAPI app served by Mangum on Lambda and by uvicorn locally."""
 
-from .app import create_app
-from .settings import Settings, get_settings
+from .startup import collector_paused, defer_model_schemas
+
+defer_model_schemas()
+with collector_paused():
+    from .app import create_app
+    from .settings import Settings, get_settings
 
 __all__ = ["Settings", "create_app", "get_settings"]

@@ -4,17 +4,24 @@ Everything here runs once per container, during init: settings, logging, the mod
 lifespan is off because it would run on every invocation.
 """
 
-import cv2
-from mangum import Mangum
+import gc
 
-from .app import create_app
-from .deps import load_reader
-from .logs import configure_logging
-from .settings import get_settings
+from .startup import collector_paused
 
-cv2.setNumThreads(1)  # Lambda's CPU share follows memory; the interpreters use one thread too
-settings = get_settings()
-configure_logging(settings.log_level)
-load_reader(settings.model_dir)
-# A named stage's prefix stays in the path; the app strips it (Settings.root_path).
-handler = Mangum(create_app(settings), lifespan="off")
+with collector_paused():
+    import cv2
+    from mangum import Mangum
+
+    from .app import create_app
+    from .deps import load_reader
+    from .logs import configure_logging
+    from .settings import get_settings
+
+    cv2.setNumThreads(1)  # Lambda's CPU share follows memory; the interpreters use one thread too
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    load_reader(settings.model_dir)
+    # A named stage's prefix stays in the path; the app strips it (Settings.root_path).
+    handler = Mangum(create_app(settings), lifespan="off")
+# What init made lives as long as the container: later collections need not walk it.
+gc.freeze()

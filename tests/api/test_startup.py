@@ -1,0 +1,58 @@
+"""The cold-start economies leave the process as it was, and the API complete."""
+
+import gc
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from boardread_api.startup import collector_paused
+
+REPO = Path(__file__).resolve().parents[2]
+
+FRESH_HANDLER = """
+import gc, json, sys
+from boardread_api import handler
+from fastapi.openapi.models import OpenAPI
+deferred = not OpenAPI.__pydantic_complete__
+event = json.load(open(sys.argv[1]))
+event.update(rawPath="/openapi.json", routeKey="GET /openapi.json")
+event["requestContext"]["http"]["path"] = "/openapi.json"
+class Context:
+    aws_request_id = "startup-test"
+response = handler.handler(event, Context())
+print(json.dumps({"deferred": deferred, "gc": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "status": response["statusCode"], "body": response["body"]}))
+"""
+
+
+def test_a_fresh_lambda_container_defers_schemas_and_still_serves_openapi():
+    """In a new process (the import order matters), as Lambda starts one: GET /openapi.json."""
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_HANDLER, str(REPO / "events" / "docs.json")],
+        capture_output=True, text=True, timeout=120, check=True,
+        env={"PATH": "/usr/bin:/bin", "BOARDREAD_LOG_LEVEL": "WARNING"})
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["deferred"] and result["gc"] and result["frozen"] > 10_000
+    assert result["status"] == 200
+    schema = json.loads(result["body"])
+    assert "/predict" in schema["paths"] and "PredictionBody" in schema["components"]["schemas"]
+
+
+def test_openapi_schema_is_whole_with_deferred_models(client):
+    schema = client.get("/openapi.json").json()
+    assert {"/predict", "/health", "/uploads", "/feedback"} <= set(schema["paths"])
+    assert "PredictionBody" in schema["components"]["schemas"]
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_collector_paused_restores_the_collector_even_after_an_error(enabled):
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with pytest.raises(RuntimeError), collector_paused():
+            assert not gc.isenabled()
+            raise RuntimeError
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
