@@ -1,4 +1,7 @@
+import cv2
 import numpy as np
+import pytest
+from boardread import board as board_module
 from boardread.board import BOARD_SIDE, extract_board, find_board, order_corners
 from boardread.decode import decode_image
 
@@ -33,9 +36,35 @@ def test_a_square_drawn_on_the_board_is_not_taken_for_the_board():
 def test_a_dark_board_on_a_light_wall_is_found():
     wall = np.full((900, 1200), 210, np.uint8)
     quad = np.array([[260, 170], [980, 220], [940, 760], [220, 700]], np.int32)
-    import cv2
-
     cv2.fillConvexPoly(wall, quad, 45)
     corners = find_board(decode_image(encode(wall, ".jpg")))
     assert corners is not None
     assert np.abs(corners - quad).max() < 12
+
+
+def test_the_edge_map_is_the_dilated_gradient_thresholded(whiteboard_photo):
+    """The cheap edge map (threshold, then a byte dilation) is the float one's, pixel for pixel."""
+    small = cv2.GaussianBlur(decode_image(whiteboard_photo.data), (5, 5), 0)
+    gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
+    dilated = cv2.dilate(cv2.magnitude(gx, gy), np.ones((5, 5), np.uint8))
+    assert np.array_equal(board_module._near_edges(small) > 0, dilated >= 40)
+
+
+@pytest.mark.parametrize("shift", [0, 150, -150])
+def test_edge_contrast_looks_at_the_bands_around_the_outline(shift):
+    """Inside and outside bands measured on a window: the medians of the whole-image bands,
+    also for an outline whose outer band runs off the photo."""
+    rng = np.random.default_rng(5)
+    photo = (rng.random((360, 480)) * 60 + 20).astype(np.uint8)
+    quad = np.array([[120, 80], [380, 90], [370, 290], [110, 280]], np.float32) + (shift, 0)
+    cv2.fillConvexPoly(photo, quad.astype(np.int32), 200)
+    centre = quad.mean(axis=0)
+    medians = []
+    for inner, outer in ((0.80, 0.92), (1.08, 1.20)):
+        ring = np.zeros(photo.shape, np.uint8)
+        cv2.fillConvexPoly(ring, ((quad - centre) * outer + centre).astype(np.int32), 255)
+        cv2.fillConvexPoly(ring, ((quad - centre) * inner + centre).astype(np.int32), 0)
+        medians.append(float(np.median(photo[ring > 0])))
+    contrast = board_module._edge_contrast(photo, quad)
+    assert contrast == abs(medians[0] - medians[1]) and contrast > 100

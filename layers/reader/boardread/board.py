@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .greylevels import grey_median
+
 BOARD_SIDE = 320  # long side of the flattened board
 _SEARCH_SIDE = 480  # long side of the copy the outline is searched on
 _MIN_AREA = 0.12  # a board covers at least this share of the photo
@@ -42,7 +44,7 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
         return None
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    gradient = _gradient(small)
+    near_edges = _near_edges(small)
     contours = _large_contours(small)
     # Hull outlines first; the slower corner subsets only when no hull outline holds up.
     for subsets in (False, True):
@@ -55,7 +57,7 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
         # earlier of equal areas, as max() would).
         quads.sort(key=cv2.contourArea, reverse=True)
         for quad in quads:
-            if (_edge_support(gradient, quad) >= _MIN_EDGE_SUPPORT
+            if (_edge_support(near_edges, quad) >= _MIN_EDGE_SUPPORT
                     and _edge_contrast(small, quad) >= _MIN_EDGE_CONTRAST):
                 return order_corners(quad.astype(np.float32) / scale)
     return None
@@ -87,7 +89,7 @@ def order_corners(points: np.ndarray) -> np.ndarray:
 def _large_contours(small: np.ndarray) -> list[np.ndarray]:
     """Outlines big enough to be a board, from edges and from both threshold polarities."""
     area = small.shape[0] * small.shape[1]
-    median = float(np.median(small))
+    median = grey_median(small)
     edges = cv2.Canny(small, 0.5 * median + 10, 1.2 * median + 30)
     edges = cv2.dilate(edges, np.ones((3, 3), np.uint8), iterations=2)
     _, otsu = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
@@ -167,20 +169,26 @@ def _order_corners_many(quads: np.ndarray) -> np.ndarray:
     return np.take_along_axis(quads, picks[..., None], axis=1)
 
 
-def _gradient(small: np.ndarray) -> np.ndarray:
+def _near_edges(small: np.ndarray) -> np.ndarray:
+    """1 where a strong edge (Sobel magnitude >= _EDGE_GRADIENT) lies within 2 px, else 0.
+
+    Thresholded before the 5x5 dilation: the same pixels as dilating the magnitudes and then
+    thresholding, with a byte-wide dilation instead of a float one (a sixth of the time).
+    """
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
-    return cv2.dilate(cv2.magnitude(gx, gy), np.ones((5, 5), np.uint8))
+    strong = (cv2.magnitude(gx, gy) >= _EDGE_GRADIENT).view(np.uint8)
+    return cv2.dilate(strong, np.ones((5, 5), np.uint8))
 
 
-def _edge_support(gradient: np.ndarray, quad: np.ndarray) -> float:
+def _edge_support(near_edges: np.ndarray, quad: np.ndarray) -> float:
     """Share of points along the outline that lie on a strong edge of the photo."""
-    h, w = gradient.shape
+    h, w = near_edges.shape
     t = np.linspace(0, 1, 40, endpoint=False)[:, None]
     points = np.concatenate([a + (b - a) * t for a, b in zip(quad, np.roll(quad, -1, axis=0))])
     xs = np.clip(points[:, 0].round().astype(int), 0, w - 1)
     ys = np.clip(points[:, 1].round().astype(int), 0, h - 1)
-    return float((gradient[ys, xs] >= _EDGE_GRADIENT).mean())
+    return float(near_edges[ys, xs].mean())
 
 
 def _edge_contrast(small: np.ndarray, quad: np.ndarray) -> float:
@@ -189,18 +197,24 @@ def _edge_contrast(small: np.ndarray, quad: np.ndarray) -> float:
     A real board differs from what surrounds it; a square drawn on a board does not.
     """
     centre = quad.mean(axis=0)
-    masks = []
-    # Bands a little away from the outline, so a drawn line on it falls in neither.
-    for inner, outer in ((0.80, 0.92), (1.08, 1.20)):
-        ring = np.zeros(small.shape, np.uint8)
-        cv2.fillConvexPoly(ring, ((quad - centre) * outer + centre).astype(np.int32), 255)
-        cv2.fillConvexPoly(ring, ((quad - centre) * inner + centre).astype(np.int32), 0)
-        masks.append(ring)
-    inside = small[masks[0] > 0]
-    outside = small[masks[1] > 0]
-    if inside.size < 20 or outside.size < 20:
+    bands = [((quad - centre) * scale + centre).astype(np.int32)
+             for scale in (0.80, 0.92, 1.08, 1.20)]
+    # Only the window around the outer band is looked at: the same pixels, less work.
+    x0, y0 = np.maximum(bands[3].min(axis=0), 0)
+    x1, y1 = np.minimum(bands[3].max(axis=0) + 1, small.shape[1::-1])
+    window = small[y0:y1, x0:x1]
+    if window.size == 0:
         return 0.0
-    return abs(float(np.median(inside)) - float(np.median(outside)))
+    medians = []
+    # Bands a little away from the outline, so a drawn line on it falls in neither.
+    for inner, outer in ((bands[0], bands[1]), (bands[2], bands[3])):
+        ring = np.zeros(window.shape, np.uint8)
+        cv2.fillConvexPoly(ring, outer - (x0, y0), 255)
+        cv2.fillConvexPoly(ring, inner - (x0, y0), 0)
+        if cv2.countNonZero(ring) < 20:
+            return 0.0
+        medians.append(grey_median(window, ring))
+    return abs(medians[0] - medians[1])
 
 
 def _fit(grey: np.ndarray, side: int) -> np.ndarray:

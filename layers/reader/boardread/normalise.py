@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from .dots import find_dot_grid, join_dots
+from .greylevels import grey_median, grey_percentile
 from .pieces import keep_glyph_pieces
 
 MODEL_SIDE = 32  # model input is MODEL_SIDE x MODEL_SIDE, one channel
@@ -100,16 +101,16 @@ def _background(board: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _is_light_on_dark(board: np.ndarray, dark_ink: np.ndarray, light_ink: np.ndarray) -> bool:
-    median = float(np.median(board))
+    median = grey_median(board)
     if median >= 150:
         return False
     if median <= 95:
         return True
-    return float(np.percentile(light_ink, 99.5)) > float(np.percentile(dark_ink, 99.5))
+    return grey_percentile(light_ink, 99.5) > grey_percentile(dark_ink, 99.5)
 
 
 def _ink_mask(ink: np.ndarray) -> np.ndarray:
-    strong = float(np.percentile(ink, 99.8))
+    strong = grey_percentile(ink, 99.8)
     if strong < _MIN_CONTRAST:
         return np.zeros_like(ink)
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
