@@ -49,11 +49,11 @@ smoke-train: install ## The whole training pipeline on tiny data (minutes)
 	$(PY) -m training.train --smoke
 	$(PY) -m training.export --smoke
 
-bench: install ## Print latency, size and cold-start figures
+bench: build ## Print latency, size and cold-start figures (cold start: the sam build)
 	$(PY) -m training.bench
 	$(PY) tests/bench/bench_api.py
 
-bench-api: install ## API only: cold start, warm latency over HTTP, vs float32 and TensorFlow
+bench-api: build ## API only: cold start, warm latency over HTTP, vs float32 and TensorFlow
 	$(PY) tests/bench/bench_api.py
 
 loadtest: install ## Load and leak: 8 clients, >= 60 s and 10,000 requests on the local server

@@ -4,7 +4,10 @@
 
 - cold start: a fresh Python process imports the Lambda handler (FastAPI, the reader, the models)
   and answers events/predict-jpeg-multipart.json through Mangum; timed inside the process from the
-  first import to the response (interpreter start-up is shown apart).
+  first import to the response (interpreter start-up is shown apart). The code is what Lambda
+  runs: the `sam build` output (.aws-sam/build: the function and both layers, with their compiled
+  bytecode) alone on sys.path for int8 and float32, ahead of the venv for TensorFlow. Without a
+  build (`make build`) the venv's editable sources are used and the figures say so.
 - warm: uvicorn on 127.0.0.1 serving the same app; multipart POSTs of 640, 1600 and 4032 px JPEGs;
   p50/p95 of the client's wall time, after a few warm-up requests.
 - variants, in the same run: int8 (the packaged models, what Lambda serves), float32 (the same
@@ -140,10 +143,25 @@ def child_serve(variant: str, port: int) -> None:
 # ---------------------------------------------------------------------------- the driver
 
 
+def lambda_code() -> list[Path] | None:
+    """The sam build's function and layer directories, as Lambda puts them on sys.path."""
+    build = REPO / ".aws-sam" / "build"
+    dirs = [build / "ApiFunction", build / "ReaderLayer" / "python",
+            build / "RuntimeLayer" / "python"]
+    return dirs if all(d.is_dir() for d in dirs) else None
+
+
+def cold_command(variant: str) -> list[str]:
+    # -S: no site-packages, so int8 and float32 import only the build (TensorFlow needs the venv)
+    isolated = ["-S"] if lambda_code() and variant in ("int8", "float32") else []
+    return [sys.executable, *isolated, __file__, "--child", "cold", "--variant", variant]
+
+
 def child_env(variant: str) -> dict[str, str]:
     """The environment of a child: no BOARDREAD_* from the shell, the variant's model dir."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDREAD_")}
-    env.update(BOARDREAD_LOG_LEVEL="WARNING", TF_CPP_MIN_LOG_LEVEL="3")
+    env.update(BOARDREAD_LOG_LEVEL="WARNING", TF_CPP_MIN_LOG_LEVEL="3",
+               OPENBLAS_NUM_THREADS="1")  # as template.yaml sets it on Lambda
     if variant == "float32":
         env["BOARDREAD_MODEL_DIR"] = str(model_dirs()[0])
     return env
@@ -161,8 +179,11 @@ def interpreter_start_ms(runs: int) -> float:
 def cold_start(variant: str, runs: int) -> dict[str, float]:
     results = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, __file__, "--child", "cold", "--variant", variant],
-                              capture_output=True, text=True, env=child_env(variant),
+        env = child_env(variant)
+        code = lambda_code()
+        if code:
+            env["PYTHONPATH"] = os.pathsep.join(map(str, code))
+        done = subprocess.run(cold_command(variant), capture_output=True, text=True, env=env,
                               timeout=300, check=False)
         if done.returncode != 0:
             raise SystemExit(f"{variant} cold start failed:\n{done.stderr[-2000:]}")
@@ -318,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"float32 models: {float32_dir.relative_to(REPO)}   keras models: "
           f"{keras_dir.relative_to(REPO)}   cpus: {os.cpu_count()}   "
           f"load average: {os.getloadavg()[0]:.1f}")
+    print("cold start code: " + ("the sam build (.aws-sam/build), with its bytecode" if lambda_code()
+                                 else "the venv's editable sources (no `make build` yet)"))
     started = time.perf_counter()
     photos = {side: jpeg_at(side, 5) for side in SIDES}
     start_ms = interpreter_start_ms(args.cold_runs)
