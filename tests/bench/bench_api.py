@@ -161,7 +161,7 @@ def child_env(variant: str) -> dict[str, str]:
     """The environment of a child: no BOARDREAD_* from the shell, the variant's model dir."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BOARDREAD_")}
     env.update(BOARDREAD_LOG_LEVEL="WARNING", TF_CPP_MIN_LOG_LEVEL="3",
-               OPENBLAS_NUM_THREADS="1")  # as template.yaml sets it on Lambda
+               OPENBLAS_NUM_THREADS="1", PYDANTIC_DISABLE_PLUGINS="1")  # as on Lambda
     if variant == "float32":
         env["BOARDREAD_MODEL_DIR"] = str(model_dirs()[0])
     return env

@@ -108,3 +108,14 @@ def test_site_bucket_is_read_only_to_the_public(template: dict[str, Any]) -> Non
         "Statement"]
     assert statement["Effect"] == "Allow" and statement["Action"] == "s3:GetObject"
     assert statement["Resource"] == {"Fn::Sub": "${SiteBucket.Arn}/*"}
+
+
+def test_the_cold_start_benchmark_has_the_functions_environment(template: dict[str, Any]) -> None:
+    """make bench-api's cold start runs with the runtime knobs Lambda gets (thread pins, no
+    pydantic plugin scan), so its figure is the function's."""
+    from tests.bench.bench_api import child_env
+
+    env = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    knobs = {k: v for k, v in env.items() if not k.startswith("BOARDREAD_")}
+    assert knobs == {"OPENBLAS_NUM_THREADS": "1", "PYDANTIC_DISABLE_PLUGINS": "1"}
+    assert knobs.items() <= child_env("int8").items()
