@@ -200,17 +200,17 @@ def _edge_contrast(small: np.ndarray, quad: np.ndarray) -> float:
     bands = [((quad - centre) * scale + centre).astype(np.int32)
              for scale in (0.80, 0.92, 1.08, 1.20)]
     # Only the window around the outer band is looked at: the same pixels, less work.
-    x0, y0 = np.maximum(bands[3].min(axis=0), 0)
-    x1, y1 = np.minimum(bands[3].max(axis=0) + 1, small.shape[1::-1])
-    window = small[y0:y1, x0:x1]
+    lo = np.maximum(bands[3].min(axis=0), 0)  # x, y
+    hi = np.minimum(bands[3].max(axis=0) + 1, small.shape[1::-1])
+    window = small[lo[1] : hi[1], lo[0] : hi[0]]
     if window.size == 0:
         return 0.0
     medians = []
     # Bands a little away from the outline, so a drawn line on it falls in neither.
     for inner, outer in ((bands[0], bands[1]), (bands[2], bands[3])):
         ring = np.zeros(window.shape, np.uint8)
-        cv2.fillConvexPoly(ring, outer - (x0, y0), 255)
-        cv2.fillConvexPoly(ring, inner - (x0, y0), 0)
+        cv2.fillConvexPoly(ring, np.asarray(outer - lo, np.int32), (255,))
+        cv2.fillConvexPoly(ring, np.asarray(inner - lo, np.int32), (0,))
         if cv2.countNonZero(ring) < 20:
             return 0.0
         medians.append(grey_median(window, ring))
