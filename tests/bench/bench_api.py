@@ -151,10 +151,16 @@ def lambda_code() -> list[Path] | None:
     return dirs if all(d.is_dir() for d in dirs) else None
 
 
-def cold_command(variant: str) -> list[str]:
-    # -S: no site-packages, so int8 and float32 import only the build (TensorFlow needs the venv)
-    isolated = ["-S"] if lambda_code() and variant in ("int8", "float32") else []
-    return [sys.executable, *isolated, __file__, "--child", "cold", "--variant", variant]
+def cold_child(variant: str) -> tuple[list[str], dict[str, str]]:
+    """Command and environment of a cold-start child: the sam build first on sys.path when
+    there is one; -S (no site-packages) for int8 and float32, so they import only the build
+    (TensorFlow needs the venv)."""
+    env, code = child_env(variant), lambda_code()
+    if code is None:
+        return [sys.executable, __file__, "--child", "cold", "--variant", variant], env
+    env["PYTHONPATH"] = os.pathsep.join(map(str, code))
+    isolated = ["-S"] if variant in ("int8", "float32") else []
+    return [sys.executable, *isolated, __file__, "--child", "cold", "--variant", variant], env
 
 
 def child_env(variant: str) -> dict[str, str]:
@@ -179,12 +185,9 @@ def interpreter_start_ms(runs: int) -> float:
 def cold_start(variant: str, runs: int) -> dict[str, float]:
     results = []
     for _ in range(runs):
-        env = child_env(variant)
-        code = lambda_code()
-        if code:
-            env["PYTHONPATH"] = os.pathsep.join(map(str, code))
-        done = subprocess.run(cold_command(variant), capture_output=True, text=True, env=env,
-                              timeout=300, check=False)
+        command, env = cold_child(variant)
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300,
+                              check=False)
         if done.returncode != 0:
             raise SystemExit(f"{variant} cold start failed:\n{done.stderr[-2000:]}")
         result = json.loads(done.stdout.strip().splitlines()[-1])
