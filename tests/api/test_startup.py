@@ -23,6 +23,7 @@ class Context:
     aws_request_id = "startup-test"
 response = handler.handler(event, Context())
 print(json.dumps({"deferred": deferred, "gc": gc.isenabled(), "frozen": gc.get_freeze_count(),
+                  "v1": sys.modules.get("pydantic.v1") is not None,
                   "status": response["statusCode"], "body": response["body"]}))
 """
 
@@ -35,6 +36,7 @@ def test_a_fresh_lambda_container_defers_schemas_and_still_serves_openapi():
         env={"PATH": "/usr/bin:/bin", "BOARDREAD_LOG_LEVEL": "WARNING"})
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["deferred"] and result["gc"] and result["frozen"] > 10_000
+    assert not result["v1"]
     assert result["status"] == 200
     schema = json.loads(result["body"])
     assert "/predict" in schema["paths"] and "PredictionBody" in schema["components"]["schemas"]
@@ -56,3 +58,25 @@ def test_collector_paused_restores_the_collector_even_after_an_error(enabled):
         assert gc.isenabled() is enabled
     finally:
         gc.enable()
+
+
+def test_what_the_paused_block_makes_is_frozen_for_good():
+    gc.unfreeze()
+    try:
+        with collector_paused():
+            made = [[i] for i in range(1000)]
+        assert gc.get_freeze_count() >= len(made)
+    finally:
+        gc.unfreeze()
+
+
+def test_pydantic_v1_already_imported_is_left_alone():
+    """Refusing pydantic.v1 must never break a process that already uses it."""
+    code = ("import sys, pydantic.v1\n"
+            "from boardread_api.startup import refuse_pydantic_v1\n"
+            "assert not refuse_pydantic_v1()\n"
+            "from pydantic.v1 import BaseModel\n"
+            "print(sys.modules['pydantic.v1'] is not None)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip().endswith("True")

@@ -4,8 +4,6 @@ Everything here runs once per container, during init: settings, logging, the mod
 lifespan is off because it would run on every invocation.
 """
 
-import gc
-
 from .startup import collector_paused
 
 with collector_paused():
@@ -23,5 +21,3 @@ with collector_paused():
     load_reader(settings.model_dir)
     # A named stage's prefix stays in the path; the app strips it (Settings.root_path).
     handler = Mangum(create_app(settings), lifespan="off")
-# What init made lives as long as the container: later collections need not walk it.
-gc.freeze()
