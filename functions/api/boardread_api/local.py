@@ -10,6 +10,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 
 from .app import create_app
+from .deps import load_reader
 from .logs import configure_logging
 from .settings import get_settings
 from .site import CONFIG_JS, config_js
@@ -18,6 +19,7 @@ REPO_WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 
 settings = get_settings()
 configure_logging(settings.log_level)
+load_reader(settings.model_dir)  # now, not in the first request (and a bad model dir fails here)
 app = create_app(settings)
 web_dir = settings.web_dir or REPO_WEB_DIR
 

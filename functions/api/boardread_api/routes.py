@@ -197,7 +197,7 @@ async def create_feedback(
 
 
 @router.get("/health", response_model=Health, summary="The models this deployment serves")
-def health(reader: ReaderDep) -> dict[str, Any]:
+async def health(reader: ReaderDep) -> dict[str, Any]:
     return {
         "status": "ok",
         "model_version": reader.version,
