@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fonts import design_group, discover_fonts, font_symbols
+from .fonts import discover_fonts, font_symbols
 from .glyphs import (
     DIGITS,
     FREE_SHAPES,
@@ -36,9 +36,7 @@ def font_specs(cache: Path | None) -> list[GlyphSpec]:
     specs = []
     symbol_fonts = {"dejavu", "freefont", "gentium"}
     for font in discover_fonts(cache):
-        design = design_group(font.family)
-        if design is None:
-            continue
+        design = font.design
         group = f"font:{design}"
         specs += [_char_spec("font", font.path, ch, group) for ch in CHARACTER_CHARS]
         if design in symbol_fonts and "Bold" not in font.path:
