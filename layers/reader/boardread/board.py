@@ -42,9 +42,12 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
     scale = min(1.0, _SEARCH_SIDE / max(grey.shape[:2]))
     if round(min(grey.shape[:2]) * scale) < 1:  # a strip over ~1000:1 has no board (and no pixel)
         return None
-    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    # Bilinear, not area averaging: the blur below smooths what it skips, at a sixth of the
+    # time (800 px: 0.16 against 1.0 ms). On 1,500 test photos read by models 219cf8: 1,161
+    # identical model inputs, board found alike in 1,481, 81.8 % right against 81.3 %.
+    small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    near_edges = _near_edges(small)
+    near_edges: np.ndarray | None = None  # made for the first outline that needs it
     contours = _large_contours(small)
     # Hull outlines first; the slower corner subsets only when no hull outline holds up.
     for subsets in (False, True):
@@ -57,6 +60,8 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
         # earlier of equal areas, as max() would).
         quads.sort(key=cv2.contourArea, reverse=True)
         for quad in quads:
+            if near_edges is None:
+                near_edges = _near_edges(small)
             if (_edge_support(near_edges, quad) >= _MIN_EDGE_SUPPORT
                     and _edge_contrast(small, quad) >= _MIN_EDGE_CONTRAST):
                 return order_corners(quad.astype(np.float32) / scale)
