@@ -71,8 +71,8 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
 def flatten_board(grey: np.ndarray, corners: np.ndarray, side: int = BOARD_SIDE) -> np.ndarray:
     """Warp the quadrilateral ``corners`` to an upright rectangle whose long side is ``side``."""
     tl, tr, br, bl = corners
-    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
-    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    width = max(float(np.linalg.norm(tr - tl)), float(np.linalg.norm(br - bl)))
+    height = max(float(np.linalg.norm(bl - tl)), float(np.linalg.norm(br - tr)))
     scale = side / max(width, height, 1.0)
     w, h = max(8, round(width * scale)), max(8, round(height * scale))
     # Shrink the photo first so the warp never samples more than ~2:1 (thin strokes survive).

@@ -35,7 +35,7 @@ def predict_file(path: str, reader: Reader, *, debug: bool = False) -> dict[str,
 
 def labelled_photos(folder: Path) -> list[tuple[Path, str, str | None]]:
     """(photo, category, label) for the layout digit/7/*.jpg, letter/K/*.jpg, free_pattern/*."""
-    found = []
+    found: list[tuple[Path, str, str | None]] = []
     for path in sorted(folder.rglob("*")):
         if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
             continue

@@ -105,8 +105,9 @@ def _to_grey(image: np.ndarray) -> np.ndarray:
     """uint8 grey, converted in strips of rows: every step is per pixel, so the result is the
     same as converting the whole image at once."""
     if image.dtype not in (np.uint8, np.uint16):  # float TIFF: stretched over the whole image
-        image = cv2.normalize(image.astype(np.float32), None, 0, 255, cv2.NORM_MINMAX)
-        image = image.astype(np.uint8)
+        stretched = np.empty(image.shape, np.float32)
+        cv2.normalize(image.astype(np.float32), stretched, 0, 255, cv2.NORM_MINMAX)
+        image = stretched.astype(np.uint8)
     if image.ndim == 2 and image.dtype == np.uint8:
         return image
     rows = max(1, _STRIP_PIXELS // image.shape[1])

@@ -48,7 +48,7 @@ def join_dots(image: np.ndarray, grid: DotGrid) -> np.ndarray:
     grown dots at the edges included)."""
     grow = max(0, round(0.55 * grid.pitch - grid.diameter / 2))
     side = round(grid.pitch * 1.2) | 1
-    image = cv2.copyMakeBorder(image, side, side, side, side, cv2.BORDER_CONSTANT, value=0)
+    image = cv2.copyMakeBorder(image, side, side, side, side, cv2.BORDER_CONSTANT, value=(0,))
     if grow:
         image = cv2.dilate(image, _disc(2 * grow + 1))
     joined = cv2.morphologyEx(image, cv2.MORPH_CLOSE, _disc(side))
