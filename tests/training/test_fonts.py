@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -9,8 +10,14 @@ import pytest
 
 from training import fonts as fonts_module
 from training.catalog import font_specs
-from training.fonts import (CHARS, CLONE_SIMILARITY, design_clusters, design_group,
-                            discover_fonts, glyph_signature)
+from training.fonts import (
+    CHARS,
+    CLONE_SIMILARITY,
+    design_clusters,
+    design_group,
+    discover_fonts,
+    glyph_signature,
+)
 
 FONT_DIR = Path("/usr/share/fonts")
 
@@ -79,7 +86,7 @@ def test_no_two_designs_draw_alike(discovered):
 
 def test_the_catalog_groups_clones_by_design(discovered, tmp_path):
     cache = tmp_path / "fonts.json"
-    cache.write_text(__import__("json").dumps([f.__dict__ for f in discovered]))
+    cache.write_text(json.dumps([f.__dict__ for f in discovered]))
     groups = {Path(s.key).name: s.group for s in font_specs(cache)}
     assert groups["Carlito-Regular.ttf"] == groups["Lato-Regular.ttf"] == "font:lato"
     assert groups["STIXGeneral-Regular.otf"] == groups["LiberationSerif-Regular.ttf"] == "font:times"
