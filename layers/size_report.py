@@ -77,6 +77,17 @@ def pyc_problem(source: Path) -> str | None:
     return None
 
 
+def artifact_root(build_dir: Path, name: str) -> Path:
+    """The directory of a built artifact that Lambda puts on sys.path."""
+    sub = ARTIFACTS[name]
+    return build_dir / name / sub if sub else build_dir / name
+
+
+def lambda_sys_path(build_dir: Path, function: str) -> list[Path]:
+    """A built function's sys.path on Lambda: its code, then its layers'."""
+    return [artifact_root(build_dir, name) for name in (function, *LAYERS)]
+
+
 def inspect(name: str, root: Path) -> Artifact:
     files = [p for p in root.rglob("*") if p.is_file()]
     sources = [p for p in files if p.suffix == ".py"]
@@ -112,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     artifacts = []
-    for name, sub in ARTIFACTS.items():
-        root = args.build_dir / name / sub if sub else args.build_dir / name
+    for name in ARTIFACTS:
+        root = artifact_root(args.build_dir, name)
         if not root.is_dir():
             print(f"{root} is missing: run `sam build` first", file=sys.stderr)
             return 1

@@ -145,9 +145,10 @@ def child_serve(variant: str, port: int) -> None:
 
 def lambda_code() -> list[Path] | None:
     """The sam build's function and layer directories, as Lambda puts them on sys.path."""
-    build = REPO / ".aws-sam" / "build"
-    dirs = [build / "ApiFunction", build / "ReaderLayer" / "python",
-            build / "RuntimeLayer" / "python"]
+    sys.path.insert(0, str(REPO / "layers"))
+    from size_report import lambda_sys_path
+
+    dirs = lambda_sys_path(REPO / ".aws-sam" / "build", "ApiFunction")
     return dirs if all(d.is_dir() for d in dirs) else None
 
 
