@@ -3,7 +3,7 @@ import io
 import cv2
 import numpy as np
 import pytest
-from boardread.decode import WORKING_SIDE, decode_image
+from boardread.decode import WORKING_SIDE, _jpeg_is_complete, _jpeg_scan_count, decode_image
 from boardread.errors import ImageTooLarge, ImageTooSmall, InvalidImage
 from PIL import Image
 
@@ -62,6 +62,23 @@ def test_non_images_are_invalid(data):
 def test_truncated_jpeg_is_invalid(whiteboard_photo):
     with pytest.raises(InvalidImage):
         decode_image(whiteboard_photo.data[: len(whiteboard_photo.data) // 2])
+
+
+def jpeg_byte_strings(photo: bytes) -> list[bytes]:
+    """A real JPEG, cut and padded, and bytes dense with FF where the marker searches differ."""
+    rng = np.random.default_rng(5)
+    noise = bytes(rng.choice([0x00, 0xD9, 0xDA, 0xFF], 4000, p=[0.4, 0.1, 0.1, 0.4]).astype(np.uint8))
+    return [photo, photo[: len(photo) // 2], photo + b"trailing junk", photo[:-2],
+            b"\xff\xd9" + photo[:-2], b"", b"\xff\xda", b"\xff\xda\xff\xd9", b"\xff\xd9\xff\xda",
+            noise, b"\xff\xda" + noise, photo[:3000] + noise]
+
+
+def test_marker_searches_agree_with_plain_byte_searches(whiteboard_photo):
+    """The fast searches give what bytes.find/count give (the check the header relies on)."""
+    for data in jpeg_byte_strings(whiteboard_photo.data):
+        scan = data.find(b"\xff\xda")
+        assert _jpeg_is_complete(data) == (scan >= 0 and data.find(b"\xff\xd9", scan) > 0)
+        assert _jpeg_scan_count(data) == (0 if scan < 0 else data.count(b"\xff\xda", scan))
 
 
 def test_truncated_png_is_invalid():

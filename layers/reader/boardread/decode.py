@@ -89,16 +89,25 @@ def _reduction_factor(long_side: int, working_side: int) -> int:
     return factor
 
 
+# Both marker searches below avoid bytes.find/count over the entropy-coded data: it is full of
+# FF bytes (stuffed as FF00), where a two-byte search crawls (0.43 ms each in a 500 KB JPEG).
+
+
 def _jpeg_is_complete(data: bytes) -> bool:
-    """True when an end-of-image marker follows the first scan (entropy data never holds FFD9)."""
+    """True when an end-of-image marker follows the first scan (entropy data never holds FFD9).
+    Searched from the end, where it is."""
     scan = data.find(b"\xff\xda")
-    return scan >= 0 and data.find(b"\xff\xd9", scan) > 0
+    return scan >= 0 and data.rfind(b"\xff\xd9", scan) > scan
 
 
 def _jpeg_scan_count(data: bytes) -> int:
-    """Start-of-scan markers from the first on (entropy-coded data never holds FFDA)."""
+    """Start-of-scan markers from the first on (entropy-coded data never holds FFDA): FF bytes
+    followed by DA, counted in one pass of numpy (two can never overlap)."""
     first = data.find(b"\xff\xda")
-    return 0 if first < 0 else data.count(b"\xff\xda", first)
+    if first < 0:
+        return 0
+    tail = np.frombuffer(data, np.uint8)[first:]
+    return int(np.count_nonzero((tail[:-1] == 0xFF) & (tail[1:] == 0xDA)))
 
 
 def _to_grey(image: np.ndarray) -> np.ndarray:

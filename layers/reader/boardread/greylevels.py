@@ -39,7 +39,7 @@ def _ranks(values: np.ndarray, mask: np.ndarray | None) -> tuple[int, np.ndarray
     """(count, cumulative count of each grey level and below) of the selected values."""
     if values.dtype != np.uint8:
         raise ValueError(f"need uint8 grey levels, got {values.dtype}")
-    if mask is None:
+    if values.ndim != 2:  # calcHist counts images; a 2-D one as it is (a column is slower)
         values = values.reshape(-1, 1)
     counts = cv2.calcHist([values], [0], mask, [256], [0, 256]).ravel().astype(np.int64)
     ranks = np.cumsum(counts)
