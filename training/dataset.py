@@ -88,11 +88,14 @@ _POOL: Pool | None = None
 _CONFIG: TrainConfig | None = None
 
 
-def _init_worker(config: TrainConfig) -> None:
+def _init_worker(config: TrainConfig, pool: Pool | None = None) -> None:
+    """Set up a rendering process; ``pool`` is the catalog already split (a forked worker
+    inherits the parent's: the font scan is done and its cache written once, not per worker)."""
     global _POOL, _CONFIG
     cv2.setNumThreads(1)
-    catalog = build_catalog(config.build_dir / "fonts.json")
-    _POOL = Pool(split_specs(catalog, config.seed))
+    if pool is None:
+        pool = Pool(split_specs(build_catalog(config.build_dir / "fonts.json"), config.seed))
+    _POOL = pool
     _CONFIG = config
 
 
@@ -208,7 +211,9 @@ def build_all(config: TrainConfig, extra: Path | None = None, extra_only: bool =
     User data of an earlier run is removed either way, so no stale photo trains a model."""
     if not extra_only:
         ctx = mp.get_context("fork")
-        with ctx.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
+        glyphs = Pool(split_specs(build_catalog(config.build_dir / "fonts.json"), config.seed))
+        with ctx.Pool(config.workers, initializer=_init_worker,
+                      initargs=(config, glyphs)) as pool:
             for split in SPLITS:
                 build_split(config, split, pool)
     for stale in (config.build_dir / "data").glob("user-*.npz"):

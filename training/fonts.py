@@ -81,7 +81,9 @@ def discover_fonts(cache: Path | None = None) -> list[Font]:
              for path, family, design in found]
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps([f.__dict__ for f in fonts], indent=1))
+        partial = cache.with_name(cache.name + ".partial")  # never a half-written cache
+        partial.write_text(json.dumps([f.__dict__ for f in fonts], indent=1))
+        partial.replace(cache)
     return fonts
 
 
