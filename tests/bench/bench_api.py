@@ -1,6 +1,6 @@
 """API benchmark (a script, not a test): cold start and warm latency, int8 vs float32 vs TensorFlow.
 
-    python tests/bench/bench_api.py [--requests 30] [--cold-runs 3] [--variants int8,float32,...]
+    python tests/bench/bench_api.py [--requests 30] [--cold-runs 9] [--variants int8,float32,...]
 
 - cold start: a fresh Python process imports the Lambda handler (FastAPI, the reader, the models)
   and answers events/predict-jpeg-multipart.json through Mangum; timed inside the process from the
@@ -323,7 +323,7 @@ def print_tables(cold: dict[str, dict[str, float]], hot: dict[str, dict[Any, Any
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=30, help="timed requests per size")
-    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--cold-runs", type=int, default=9)
     parser.add_argument("--variants", default=",".join(VARIANTS))
     parser.add_argument("--child", choices=("cold", "serve"), help=argparse.SUPPRESS)
     parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
