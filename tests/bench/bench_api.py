@@ -183,17 +183,30 @@ def interpreter_start_ms(runs: int) -> float:
     return statistics.median(times)
 
 
-def cold_start(variant: str, runs: int) -> dict[str, float]:
-    results = []
-    for _ in range(runs):
-        command, env = cold_child(variant)
-        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300,
-                              check=False)
-        if done.returncode != 0:
-            raise SystemExit(f"{variant} cold start failed:\n{done.stderr[-2000:]}")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        assert result["status"] == 200, result
-        results.append(result)
+def cold_starts(variants: list[str], runs: int) -> dict[str, dict[str, float]]:
+    """Each variant's cold start ``runs`` times (TensorFlow once less: 3 s each), the variants
+    taking turns: this machine's speed drifts by up to ~20 % over minutes, and a block of runs
+    per variant would give that drift to one of them."""
+    results: dict[str, list[dict[str, float]]] = {v: [] for v in variants}
+    for round_ in range(runs):
+        for variant in variants:
+            if variant in ("int8", "float32") or round_ < runs - 1 or runs == 1:
+                results[variant].append(one_cold_start(variant))
+    return {variant: summarise_cold(rs) for variant, rs in results.items()}
+
+
+def one_cold_start(variant: str) -> dict[str, float]:
+    command, env = cold_child(variant)
+    done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300,
+                          check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{variant} cold start failed:\n{done.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == 200, result
+    return result
+
+
+def summarise_cold(results: list[dict[str, float]]) -> dict[str, float]:
     init = statistics.median(r["init_ms"] for r in results)
     first = statistics.median(r["first_ms"] for r in results)
     total = statistics.median(r["init_ms"] + r["first_ms"] for r in results)
@@ -348,12 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     photos = {side: jpeg_at(side, 5) for side in SIDES}
     start_ms = interpreter_start_ms(args.cold_runs)
-    cold: dict[str, dict[str, float]] = {}
+    # The call style (tf-predict) does not change the import and load: no cold start of its own.
+    cold = cold_starts([v for v in variants if v != "tf-predict"], args.cold_runs)
+    print(f"  cold starts done ({time.perf_counter() - started:.0f} s)", flush=True)
     hot: dict[str, dict[Any, Any]] = {}
     for variant in variants:
-        runs = args.cold_runs if variant in ("int8", "float32") else max(1, args.cold_runs - 1)
-        if variant != "tf-predict":  # the call style does not change the import and load
-            cold[variant] = cold_start(variant, runs)
         # model.predict is ~10x slower per call: fewer requests keep the run near a minute.
         count = args.requests if variant != "tf-predict" else max(5, args.requests // 3)
         hot[variant] = warm(variant, photos, count)
