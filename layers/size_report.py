@@ -96,10 +96,10 @@ def inspect(name: str, root: Path) -> Artifact:
     return Artifact(name, root, sum(p.stat().st_size for p in files), len(files), len(sources), bad)
 
 
-def smoke_test(function: str, artifacts: list[Artifact]) -> dict[str, Any]:
+def smoke_test(function: str, build_dir: Path) -> dict[str, Any]:
     """The function's smoke event through its built handler, in a Python without site-packages
     and with only this function's artifacts on sys.path."""
-    paths = [str(a.root) for a in artifacts if a.name in (function, *LAYERS)]
+    paths = [str(p) for p in lambda_sys_path(build_dir, function)]
     code = (
         "import json, sys\n"
         f"sys.path[:0] = {paths!r}\n"
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {line}", file=sys.stderr)
     if not args.no_smoke:
         for function in FUNCTIONS:
-            result = smoke_test(function, artifacts)
+            result = smoke_test(function, args.build_dir)
             print(f"smoke test {function}: {result['status']} ({result['detail']})")
             failed |= result["status"] != OK[function]
     return 1 if failed else 0

@@ -88,13 +88,11 @@ _POOL: Pool | None = None
 _CONFIG: TrainConfig | None = None
 
 
-def _init_worker(config: TrainConfig, pool: Pool | None = None) -> None:
+def _init_worker(config: TrainConfig, pool: Pool) -> None:
     """Set up a rendering process; ``pool`` is the catalog already split (a forked worker
     inherits the parent's: the font scan is done and its cache written once, not per worker)."""
     global _POOL, _CONFIG
     cv2.setNumThreads(1)
-    if pool is None:
-        pool = Pool(split_specs(build_catalog(config.build_dir / "fonts.json"), config.seed))
     _POOL = pool
     _CONFIG = config
 

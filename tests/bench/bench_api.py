@@ -145,7 +145,8 @@ def child_serve(variant: str, port: int) -> None:
 
 def lambda_code() -> list[Path] | None:
     """The sam build's function and layer directories, as Lambda puts them on sys.path."""
-    sys.path.insert(0, str(REPO / "layers"))
+    if str(REPO / "layers") not in sys.path:
+        sys.path.insert(0, str(REPO / "layers"))
     from size_report import lambda_sys_path
 
     dirs = lambda_sys_path(REPO / ".aws-sam" / "build", "ApiFunction")
