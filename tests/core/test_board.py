@@ -48,7 +48,7 @@ def test_the_edge_map_is_the_dilated_gradient_thresholded(whiteboard_photo):
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
     dilated = cv2.dilate(cv2.magnitude(gx, gy), np.ones((5, 5), np.uint8))
-    assert np.array_equal(board_module._near_edges(small) > 0, dilated >= 40)
+    assert np.array_equal(board_module._edge_maps(small).near > 0, dilated >= 40)
 
 
 @pytest.mark.parametrize("shift", [0, 150, -150])
@@ -68,3 +68,48 @@ def test_edge_contrast_looks_at_the_bands_around_the_outline(shift):
         medians.append(float(np.median(photo[ring > 0])))
     contrast = board_module._edge_contrast(photo, quad)
     assert contrast == abs(medians[0] - medians[1]) and contrast > 100
+
+
+def _render(kind: str, number: int, seed: int):
+    from training.glyphs import GlyphSpec
+    from training.render import render_photo
+
+    return render_photo(GlyphSpec("shape", "free_pattern", None, f"shape:{kind}:{number}",
+                                  kind, str(number)), seed)
+
+
+# Test-split photos (spec, seed) whose board merges with the wall or clutter in every
+# threshold image: no outline follows it, its straight sides do.
+@pytest.mark.parametrize(("kind", "number", "seed"), [
+    ("sun", 235, 2010354420), ("cloud", 5, 2464669892)])
+def test_a_board_merged_with_its_surroundings_is_found_by_its_straight_sides(kind, number, seed):
+    photo = _render(kind, number, seed)
+    grey = decode_image(photo.data)
+    corners = find_board(grey)
+    assert corners is not None
+    truth = order_corners(photo.corners * grey.shape[1] / photo.size[0])
+    assert np.abs(corners - truth).max() < 0.07 * max(grey.shape)
+
+
+# Test-split photos cropped to an LED or peg board: the patch of lit dots (the glyph) has an
+# outline on strong edges all round, but those edges point every way.
+@pytest.mark.parametrize(("kind", "number", "seed"), [
+    ("spiral", 176, 59508563), ("pixel_art", 230, 2549734844), ("flower", 289, 2763450353)])
+def test_a_patch_of_dots_is_not_taken_for_the_board(kind, number, seed):
+    photo = _render(kind, number, seed)
+    assert photo.cropped and photo.style in ("led", "pegboard")
+    assert find_board(decode_image(photo.data)) is None
+
+
+def test_edge_alignment_tells_a_straight_edge_from_a_field_of_dots():
+    photo = np.full((360, 480), 40, np.uint8)
+    cv2.fillConvexPoly(photo, np.array([[60, 50], [420, 50], [420, 310], [60, 310]]), 200)
+    for y in range(70, 300, 12):
+        for x in range(80, 400, 12):
+            cv2.circle(photo, (x, y), 4, 40, -1)
+    small = cv2.GaussianBlur(photo, (5, 5), 0)
+    edges = board_module._edge_maps(small)
+    board = np.array([[60, 50], [420, 50], [420, 310], [60, 310]], np.float32)
+    patch = np.array([[150, 118], [330, 118], [330, 250], [150, 250]], np.float32)
+    assert board_module._edge_alignment(edges, board) > 0.9
+    assert board_module._edge_alignment(edges, patch) < 0.5

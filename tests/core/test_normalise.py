@@ -91,3 +91,16 @@ def test_every_dot_of_a_dot_matrix_glyph_is_kept():
                 cv2.circle(board, (120 + 36 * col, 90 + 36 * row), 11, 230, -1)
     _, _, w, h = _crop_box(board)
     assert w >= 36 * 4 + 22 - 2 and h >= 36 * 6 + 22 - 2  # from the first dot to the last
+
+
+def test_a_bright_frame_rim_does_not_raise_the_bar_above_faint_chalk():
+    """A chalkboard flattened with its light frame still round it: the rim is far brighter in
+    the ink map than the chalk, and must not set the threshold the chalk is held to."""
+    board = 255 - flat_board("5")  # chalk: light ink on a dark board
+    board = (board.astype(np.float32) * 0.3 + 30).astype(np.uint8)  # faint chalk (~70 levels)
+    rim = 14  # 3.5 % of the side: more than the 2.5 % shaved off
+    board[:rim], board[-rim:], board[:, :rim], board[:, -rim:] = 235, 235, 235, 235
+    glyph = normalise_glyph(board)
+    plain = normalise_glyph(255 - flat_board("5"))
+    assert glyph.light_on_dark
+    assert np.corrcoef(glyph.image.ravel(), plain.image.ravel())[0, 1] > 0.9

@@ -18,6 +18,10 @@ _MIN_EDGE_CONTRAST = 12.0  # grey levels between just inside and just outside th
 _MIN_EDGE_SUPPORT = 0.8  # share of the outline that runs along a real edge in the photo
 _MAX_VERTICES = 10  # outlines simplified to more corners than this are not tried as 4-subsets
 _EDGE_GRADIENT = 40.0  # Sobel magnitude that counts as an edge
+_MAX_LINES = 10  # longest distinct straight lines combined into outlines (210 quads)
+_MIN_LINE = 0.15  # shortest line segment tried as part of a side (share of the short side)
+_MIN_EDGE_ALIGNMENT = 0.6  # share of the outline where the photo's edge runs along it
+_ALIGNED_COS = 0.9  # an edge runs along a side when its gradient is within ~25 deg of the normal
 
 
 @dataclass(frozen=True)
@@ -47,11 +51,16 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
     # identical model inputs, board found alike in 1,481, 81.8 % right against 81.3 %.
     small = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
     small = cv2.GaussianBlur(small, (5, 5), 0)
-    near_edges: np.ndarray | None = None  # made for the first outline that needs it
-    contours = _large_contours(small)
-    # Hull outlines first; the slower corner subsets only when no hull outline holds up.
-    for subsets in (False, True):
-        quads = [q for c in contours for q in _as_quads(c, subsets=subsets)]
+    edges: _EdgeMaps | None = None  # made for the first outline that needs them
+    canny = _canny(small)
+    contours = _large_contours(small, canny)
+    # Hull outlines first; the slower corner subsets and the outlines made of the photo's
+    # straight lines only when no hull outline holds up.
+    stages = (lambda: [q for c in contours for q in _as_quads(c, subsets=False)],
+              lambda: [q for c in contours for q in _as_quads(c, subsets=True)]
+              + _line_quads(canny))
+    for stage in stages:
+        quads = stage()
         if quads:
             quads = [q for q, ok in zip(quads, _plausible(np.stack(quads), small.shape)) if ok]
         # The largest well-supported outline: partial outlines (three corners and a point where
@@ -60,9 +69,10 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
         # earlier of equal areas, as max() would).
         quads.sort(key=cv2.contourArea, reverse=True)
         for quad in quads:
-            if near_edges is None:
-                near_edges = _near_edges(small)
-            if (_edge_support(near_edges, quad) >= _MIN_EDGE_SUPPORT
+            if edges is None:
+                edges = _edge_maps(small)
+            if (_edge_support(edges.near, quad) >= _MIN_EDGE_SUPPORT
+                    and _edge_alignment(edges, quad) >= _MIN_EDGE_ALIGNMENT
                     and _edge_contrast(small, quad) >= _MIN_EDGE_CONTRAST):
                 return order_corners(quad.astype(np.float32) / scale)
     return None
@@ -91,12 +101,15 @@ def order_corners(points: np.ndarray) -> np.ndarray:
     return _order_corners_many(points.reshape(1, 4, 2).astype(np.float32))[0]
 
 
-def _large_contours(small: np.ndarray) -> list[np.ndarray]:
+def _canny(small: np.ndarray) -> np.ndarray:
+    median = grey_median(small)
+    return cv2.Canny(small, 0.5 * median + 10, 1.2 * median + 30)
+
+
+def _large_contours(small: np.ndarray, canny: np.ndarray) -> list[np.ndarray]:
     """Outlines big enough to be a board, from edges and from both threshold polarities."""
     area = small.shape[0] * small.shape[1]
-    median = grey_median(small)
-    edges = cv2.Canny(small, 0.5 * median + 10, 1.2 * median + 30)
-    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8), iterations=2)
+    edges = cv2.dilate(canny, np.ones((3, 3), np.uint8), iterations=2)
     _, otsu = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # Opening cuts the thin bridges (cables, shadows, clutter) that join a board to its
     # surroundings in a threshold image.
@@ -141,6 +154,68 @@ def _as_quads(contour: np.ndarray, *, subsets: bool) -> list[np.ndarray]:
     return quads
 
 
+def _line_quads(canny: np.ndarray) -> list[np.ndarray]:
+    """Quadrilaterals bounded by four of the longest straight lines in the photo.
+
+    Where the board's region merges with its surroundings (same brightness, clutter across
+    its edge) no outline follows it, but its sides are still the photo's long straight edges.
+    """
+    lines = _long_lines(canny)
+    if len(lines) < 4:
+        return []
+    combos = np.array(list(itertools.combinations(range(len(lines)), 4)))
+    theta, rho = lines[combos, 0], lines[combos, 1]  # (C, 4) each
+    # Opposite sides are the two pairs of lines closest in direction: sorted by direction,
+    # (0, 1) and (2, 3), or (1, 2) and (3, 0) when a pair straddles the 0/180 degree seam.
+    order = np.argsort(theta, axis=1)
+    theta, rho = np.take_along_axis(theta, order, 1), np.take_along_axis(rho, order, 1)
+    gaps = np.diff(np.concatenate([theta, theta[:, :1] + np.pi], axis=1), axis=1)
+    shift = (gaps[:, 0] + gaps[:, 2] > gaps[:, 1] + gaps[:, 3]).astype(int)
+    pick = (np.arange(4)[None] + shift[:, None]) % 4
+    theta, rho = np.take_along_axis(theta, pick, 1), np.take_along_axis(rho, pick, 1)
+    # sides a0, a1 (opposite) and b0, b1: corners a0b0, a0b1, a1b1, a1b0 go round the quad
+    corners = np.stack([_intersect(theta[:, a], rho[:, a], theta[:, b], rho[:, b])
+                        for a, b in ((0, 2), (0, 3), (1, 3), (1, 2))], axis=1)
+    finite = np.isfinite(corners).all(axis=(1, 2))
+    return [q.astype(np.float32) for q in corners[finite]]
+
+
+def _long_lines(canny: np.ndarray) -> np.ndarray:
+    """Up to _MAX_LINES distinct long lines as (theta in [0, pi), rho), longest first."""
+    h, w = canny.shape
+    segments = cv2.HoughLinesP(canny, 1, np.pi / 180, threshold=40,
+                               minLineLength=_MIN_LINE * min(h, w), maxLineGap=6)
+    if segments is None:
+        return np.empty((0, 2))
+    x0, y0, x1, y1 = segments.reshape(-1, 4).T.astype(np.float64)
+    theta = np.arctan2(x1 - x0, -(y1 - y0)) % np.pi  # direction of the normal
+    rho = x0 * np.cos(theta) + y0 * np.sin(theta)
+    kept: list[tuple[float, float]] = []
+    for i in np.argsort(-np.hypot(x1 - x0, y1 - y0)):
+        if not any(_same_line(theta[i], rho[i], t, r) for t, r in kept):
+            kept.append((theta[i], rho[i]))
+            if len(kept) == _MAX_LINES:
+                break
+    return np.array(kept)
+
+
+def _same_line(t0: float, r0: float, t1: float, r1: float) -> bool:
+    """Within ~5 degrees and 8 px (a line near the 0/180 seam has its rho negated there)."""
+    turn = abs(t0 - t1)
+    return (turn < 0.09 and abs(r0 - r1) < 8) or (np.pi - turn < 0.09 and abs(r0 + r1) < 8)
+
+
+def _intersect(t0: np.ndarray, r0: np.ndarray, t1: np.ndarray, r1: np.ndarray) -> np.ndarray:
+    """Where lines x cos t + y sin t = r meet, (N, 2); inf where they are nearly parallel."""
+    det = np.cos(t0) * np.sin(t1) - np.sin(t0) * np.cos(t1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = (r0 * np.sin(t1) - r1 * np.sin(t0)) / det
+        y = (np.cos(t0) * r1 - np.cos(t1) * r0) / det
+    out = np.stack([x, y], axis=1)
+    out[np.abs(det) < 0.2] = np.inf  # under ~12 degrees apart: no usable corner
+    return out
+
+
 def _plausible(quads: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Which quads (N x 4 x 2) could be a board seen in perspective: big, roughly rectangular,
     filling its outline, not the frame of the photo itself. All at once: the corner subsets of
@@ -174,26 +249,64 @@ def _order_corners_many(quads: np.ndarray) -> np.ndarray:
     return np.take_along_axis(quads, picks[..., None], axis=1)
 
 
-def _near_edges(small: np.ndarray) -> np.ndarray:
-    """1 where a strong edge (Sobel magnitude >= _EDGE_GRADIENT) lies within 2 px, else 0.
+@dataclass(frozen=True)
+class _EdgeMaps:
+    gx: np.ndarray  # Sobel gradients of the search copy, float32
+    gy: np.ndarray
+    magnitude: np.ndarray
+    near: np.ndarray  # 1 where a strong edge lies within 2 px, else 0
+
+
+def _edge_maps(small: np.ndarray) -> _EdgeMaps:
+    """The gradients of the search copy and where strong edges (Sobel magnitude >=
+    _EDGE_GRADIENT) lie within 2 px.
 
     Thresholded before the 5x5 dilation: the same pixels as dilating the magnitudes and then
     thresholding, with a byte-wide dilation instead of a float one (a sixth of the time).
     """
     gx = cv2.Sobel(small, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
-    strong = (cv2.magnitude(gx, gy) >= _EDGE_GRADIENT).view(np.uint8)
-    return cv2.dilate(strong, np.ones((5, 5), np.uint8))
+    magnitude = cv2.magnitude(gx, gy)
+    strong = (magnitude >= _EDGE_GRADIENT).view(np.uint8)
+    return _EdgeMaps(gx, gy, magnitude, cv2.dilate(strong, np.ones((5, 5), np.uint8)))
+
+
+def _outline_points(quad: np.ndarray, per_side: int = 40) -> np.ndarray:
+    """``per_side`` points along each side of the quad, side after side (4 * per_side x 2)."""
+    t = np.linspace(0, 1, per_side, endpoint=False)[:, None]
+    return np.concatenate([a + (b - a) * t for a, b in zip(quad, np.roll(quad, -1, axis=0))])
 
 
 def _edge_support(near_edges: np.ndarray, quad: np.ndarray) -> float:
     """Share of points along the outline that lie on a strong edge of the photo."""
     h, w = near_edges.shape
-    t = np.linspace(0, 1, 40, endpoint=False)[:, None]
-    points = np.concatenate([a + (b - a) * t for a, b in zip(quad, np.roll(quad, -1, axis=0))])
+    points = _outline_points(quad)
     xs = np.clip(points[:, 0].round().astype(int), 0, w - 1)
     ys = np.clip(points[:, 1].round().astype(int), 0, h - 1)
     return float(near_edges[ys, xs].mean())
+
+
+def _edge_alignment(edges: _EdgeMaps, quad: np.ndarray, per_side: int = 40) -> float:
+    """Share of points along the outline where the strongest edge within 2 px across it is
+    strong and runs along the side (its gradient points across the side).
+
+    A board's edge is one straight edge; the outline of a patch of LED dots, pegs or chalk
+    grain lies on edges too (``_edge_support`` holds up), but they point every way.
+    """
+    h, w = edges.near.shape
+    sides = np.roll(quad, -1, axis=0) - quad
+    normals = np.stack([-sides[:, 1], sides[:, 0]], axis=1)
+    normals /= np.maximum(np.hypot(normals[:, 0], normals[:, 1]), 1e-6)[:, None]
+    normal = np.repeat(normals, per_side, axis=0)  # one per outline point
+    across = _outline_points(quad, per_side)[None] + np.arange(-2, 3)[:, None, None] * normal
+    xs = np.clip(across[..., 0].round().astype(np.intp), 0, w - 1)
+    ys = np.clip(across[..., 1].round().astype(np.intp), 0, h - 1)
+    strongest = edges.magnitude[ys, xs].argmax(axis=0)[None]  # offset across, per point
+    ys, xs = (np.take_along_axis(a, strongest, axis=0)[0] for a in (ys, xs))
+    magnitude = edges.magnitude[ys, xs]
+    along = np.abs(edges.gx[ys, xs] * normal[:, 0] + edges.gy[ys, xs] * normal[:, 1])
+    aligned = (magnitude >= _EDGE_GRADIENT) & (along >= _ALIGNED_COS * magnitude)
+    return float(aligned.mean())
 
 
 def _edge_contrast(small: np.ndarray, quad: np.ndarray) -> float:

@@ -21,6 +21,7 @@ MODEL_SIDE = 32  # model input is MODEL_SIDE x MODEL_SIDE, one channel
 GLYPH_SIDE = 26  # the glyph's long side inside it
 _BORDER_SHAVE = 0.025  # share of each side dropped: frame rims and warp edges
 _MIN_CONTRAST = 14.0  # weaker ink than this (grey levels) is treated as no ink
+_STATS_MARGIN = 0.1  # share of each side left out of the levels the ink threshold is set by
 
 
 @dataclass(frozen=True)
@@ -110,9 +111,19 @@ def _is_light_on_dark(board: np.ndarray, dark_ink: np.ndarray, light_ink: np.nda
 
 
 def _ink_mask(ink: np.ndarray) -> np.ndarray:
-    strong = grey_percentile(ink, 99.8)
+    """Where the ink is, thresholded by the levels of the board's inner part: a frame's rim or
+    the photo's surroundings at the edges are often brighter in the ink map than the glyph
+    and would set the bar above it."""
+    inner = _interior(ink)
+    strong = grey_percentile(inner, 99.8)
     if strong < _MIN_CONTRAST:
         return np.zeros_like(ink)
-    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    otsu, _ = cv2.threshold(inner, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = max(float(otsu), 0.35 * strong, _MIN_CONTRAST)
     return (ink > threshold).astype(np.uint8) * 255
+
+
+def _interior(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape
+    dy, dx = round(h * _STATS_MARGIN), round(w * _STATS_MARGIN)
+    return image[dy : h - dy, dx : w - dx] if h - 2 * dy >= 8 and w - 2 * dx >= 8 else image
