@@ -20,6 +20,7 @@ _MAX_VERTICES = 10  # outlines simplified to more corners than this are not trie
 _EDGE_GRADIENT = 40.0  # Sobel magnitude that counts as an edge
 _MAX_LINES = 10  # longest distinct straight lines combined into outlines (210 quads)
 _MIN_LINE = 0.15  # shortest line segment tried as part of a side (share of the short side)
+_MAX_SEGMENTS = 100  # longest segments looked at for those lines (hatching makes thousands)
 _MIN_EDGE_ALIGNMENT = 0.6  # share of the outline where the photo's edge runs along it
 _ALIGNED_COS = 0.9  # an edge runs along a side when its gradient is within ~25 deg of the normal
 
@@ -68,11 +69,15 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
         # first, so the edge checks stop at the first that holds up (a stable sort keeps the
         # earlier of equal areas, as max() would).
         quads.sort(key=cv2.contourArea, reverse=True)
-        for quad in quads:
-            if edges is None:
-                edges = _edge_maps(small)
-            if (_edge_support(edges.near, quad) >= _MIN_EDGE_SUPPORT
-                    and _edge_alignment(edges, quad) >= _MIN_EDGE_ALIGNMENT
+        if not quads:
+            continue
+        if edges is None:
+            edges = _edge_maps(small)
+        # Support for all at once (a photo can make thousands of corner subsets); the costlier
+        # checks only for the outlines it leaves.
+        supported = _edge_support(edges.near, np.stack(quads)) >= _MIN_EDGE_SUPPORT
+        for quad in itertools.compress(quads, supported):
+            if (_edge_alignment(edges, quad) >= _MIN_EDGE_ALIGNMENT
                     and _edge_contrast(small, quad) >= _MIN_EDGE_CONTRAST):
                 return order_corners(quad.astype(np.float32) / scale)
     return None
@@ -191,7 +196,7 @@ def _long_lines(canny: np.ndarray) -> np.ndarray:
     theta = np.arctan2(x1 - x0, -(y1 - y0)) % np.pi  # direction of the normal
     rho = x0 * np.cos(theta) + y0 * np.sin(theta)
     kept: list[tuple[float, float]] = []
-    for i in np.argsort(-np.hypot(x1 - x0, y1 - y0)):
+    for i in np.argsort(-np.hypot(x1 - x0, y1 - y0))[:_MAX_SEGMENTS]:
         if not any(_same_line(theta[i], rho[i], t, r) for t, r in kept):
             kept.append((theta[i], rho[i]))
             if len(kept) == _MAX_LINES:
@@ -271,19 +276,23 @@ def _edge_maps(small: np.ndarray) -> _EdgeMaps:
     return _EdgeMaps(gx, gy, magnitude, cv2.dilate(strong, np.ones((5, 5), np.uint8)))
 
 
-def _outline_points(quad: np.ndarray, per_side: int = 40) -> np.ndarray:
-    """``per_side`` points along each side of the quad, side after side (4 * per_side x 2)."""
+def _outline_points(quads: np.ndarray, per_side: int = 40) -> np.ndarray:
+    """``per_side`` points along each side of each quad (... x 4 x 2), side after side
+    (... x 4 * per_side x 2)."""
     t = np.linspace(0, 1, per_side, endpoint=False)[:, None]
-    return np.concatenate([a + (b - a) * t for a, b in zip(quad, np.roll(quad, -1, axis=0))])
+    starts = quads[..., :, None, :]
+    points = starts + (np.roll(quads, -1, axis=-2)[..., :, None, :] - starts) * t
+    return points.reshape(*quads.shape[:-2], 4 * per_side, 2)
 
 
-def _edge_support(near_edges: np.ndarray, quad: np.ndarray) -> float:
-    """Share of points along the outline that lie on a strong edge of the photo."""
+def _edge_support(near_edges: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """Per quad (N x 4 x 2): the share of points along its outline that lie on a strong edge
+    of the photo."""
     h, w = near_edges.shape
-    points = _outline_points(quad)
-    xs = np.clip(points[:, 0].round().astype(int), 0, w - 1)
-    ys = np.clip(points[:, 1].round().astype(int), 0, h - 1)
-    return float(near_edges[ys, xs].mean())
+    points = _outline_points(quads)
+    xs = np.clip(points[..., 0].round().astype(np.intp), 0, w - 1)
+    ys = np.clip(points[..., 1].round().astype(np.intp), 0, h - 1)
+    return near_edges[ys, xs].mean(axis=-1)
 
 
 def _edge_alignment(edges: _EdgeMaps, quad: np.ndarray, per_side: int = 40) -> float:
