@@ -14,7 +14,7 @@
   const DIRECT_UPLOAD_MAX_BYTES = positiveNumber(CONFIG.directUploadMaxBytes, 4000000);
   const REQUEST_TIMEOUT_MS = positiveNumber(CONFIG.requestTimeoutMs, 30000);
   // Where the words change, from the trained models on the held-out test photos: answers at 90%
-  // or more were right 96% of the time, from 60% to 90% 62-79%, under 60% at most 55%.
+  // or more were right 96-97% of the time, from 60% to 90% 59-79%, under 60% at most 55%.
   const SURE = 0.9; // at or above: "It is ..."
   const FAIRLY_SURE = 0.6; // at or above: "Probably ..."; below: "boardread is not sure: 8 or B?"
   const IMAGE_NAME = /\.(jpe?g|jfif|png|webp|bmp|tiff?|gif|avif|heic|heif)$/i;
