@@ -5,6 +5,9 @@ from boardread import board as board_module
 from boardread.board import BOARD_SIDE, extract_board, find_board, order_corners
 from boardread.decode import decode_image
 
+from training.glyphs import GlyphSpec
+from training.render import RenderedPhoto, render_photo
+
 from .conftest import encode
 
 
@@ -70,10 +73,7 @@ def test_edge_contrast_looks_at_the_bands_around_the_outline(shift):
     assert contrast == abs(medians[0] - medians[1]) and contrast > 100
 
 
-def _render(kind: str, number: int, seed: int):
-    from training.glyphs import GlyphSpec
-    from training.render import render_photo
-
+def _render(kind: str, number: int, seed: int) -> RenderedPhoto:
     return render_photo(GlyphSpec("shape", "free_pattern", None, f"shape:{kind}:{number}",
                                   kind, str(number)), seed)
 
