@@ -285,14 +285,18 @@ def _outline_points(quads: np.ndarray, per_side: int = 40) -> np.ndarray:
     return points.reshape(*quads.shape[:-2], 4 * per_side, 2)
 
 
+def _pixels(points: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the pixels nearest to ``points`` (... x 2, as x, y), kept
+    inside an image of ``shape``."""
+    xs = np.clip(points[..., 0].round().astype(np.intp), 0, shape[1] - 1)
+    ys = np.clip(points[..., 1].round().astype(np.intp), 0, shape[0] - 1)
+    return ys, xs
+
+
 def _edge_support(near_edges: np.ndarray, quads: np.ndarray) -> np.ndarray:
     """Per quad (N x 4 x 2): the share of points along its outline that lie on a strong edge
     of the photo."""
-    h, w = near_edges.shape
-    points = _outline_points(quads)
-    xs = np.clip(points[..., 0].round().astype(np.intp), 0, w - 1)
-    ys = np.clip(points[..., 1].round().astype(np.intp), 0, h - 1)
-    return near_edges[ys, xs].mean(axis=-1)
+    return near_edges[_pixels(_outline_points(quads), near_edges.shape)].mean(axis=-1)
 
 
 def _edge_alignment(edges: _EdgeMaps, quad: np.ndarray, per_side: int = 40) -> float:
@@ -302,14 +306,12 @@ def _edge_alignment(edges: _EdgeMaps, quad: np.ndarray, per_side: int = 40) -> f
     A board's edge is one straight edge; the outline of a patch of LED dots, pegs or chalk
     grain lies on edges too (``_edge_support`` holds up), but they point every way.
     """
-    h, w = edges.near.shape
     sides = np.roll(quad, -1, axis=0) - quad
     normals = np.stack([-sides[:, 1], sides[:, 0]], axis=1)
     normals /= np.maximum(np.hypot(normals[:, 0], normals[:, 1]), 1e-6)[:, None]
     normal = np.repeat(normals, per_side, axis=0)  # one per outline point
     across = _outline_points(quad, per_side)[None] + np.arange(-2, 3)[:, None, None] * normal
-    xs = np.clip(across[..., 0].round().astype(np.intp), 0, w - 1)
-    ys = np.clip(across[..., 1].round().astype(np.intp), 0, h - 1)
+    ys, xs = _pixels(across, edges.near.shape)
     strongest = edges.magnitude[ys, xs].argmax(axis=0)[None]  # offset across, per point
     ys, xs = (np.take_along_axis(a, strongest, axis=0)[0] for a in (ys, xs))
     magnitude = edges.magnitude[ys, xs]

@@ -36,7 +36,7 @@ class Glyph:
 
 def normalise_glyph(board: np.ndarray) -> Glyph:
     """Normalise a flattened grey board into the model's input."""
-    board = _shave(board)
+    board = _inner(board, _BORDER_SHAVE)
     ink, light_on_dark = ink_map(board)
     mask = _ink_mask(ink)
     mask = keep_glyph_pieces(mask)
@@ -80,10 +80,11 @@ def fit_to_square(crop: np.ndarray) -> np.ndarray:
     return out.astype(np.uint8)
 
 
-def _shave(board: np.ndarray) -> np.ndarray:
-    h, w = board.shape
-    dy, dx = round(h * _BORDER_SHAVE), round(w * _BORDER_SHAVE)
-    return board[dy : h - dy, dx : w - dx] if h - 2 * dy >= 8 and w - 2 * dx >= 8 else board
+def _inner(image: np.ndarray, share: float) -> np.ndarray:
+    """``image`` without ``share`` of each side (all of it when that would leave under 8 px)."""
+    h, w = image.shape
+    dy, dx = round(h * share), round(w * share)
+    return image[dy : h - dy, dx : w - dx] if h - 2 * dy >= 8 and w - 2 * dx >= 8 else image
 
 
 def _background(board: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -114,16 +115,10 @@ def _ink_mask(ink: np.ndarray) -> np.ndarray:
     """Where the ink is, thresholded by the levels of the board's inner part: a frame's rim or
     the photo's surroundings at the edges are often brighter in the ink map than the glyph
     and would set the bar above it."""
-    inner = _interior(ink)
+    inner = _inner(ink, _STATS_MARGIN)
     strong = grey_percentile(inner, 99.8)
     if strong < _MIN_CONTRAST:
         return np.zeros_like(ink)
     otsu, _ = cv2.threshold(inner, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = max(float(otsu), 0.35 * strong, _MIN_CONTRAST)
     return (ink > threshold).astype(np.uint8) * 255
-
-
-def _interior(image: np.ndarray) -> np.ndarray:
-    h, w = image.shape
-    dy, dx = round(h * _STATS_MARGIN), round(w * _STATS_MARGIN)
-    return image[dy : h - dy, dx : w - dx] if h - 2 * dy >= 8 and w - 2 * dx >= 8 else image
