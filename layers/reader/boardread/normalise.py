@@ -1,9 +1,10 @@
 """From a flattened board to the MNIST-like image the models read.
 
 Polarity (dark ink on a light board, or chalk and LEDs light on dark), uneven light, glare and
-shadow are removed by subtracting a morphological estimate of the bare board; the ink is then
-cropped, padded to a square and resized; a glyph of dots (LED matrix, pegboard) is first
-joined into strokes. The result is white ink on black, like MNIST.
+shadow are removed by subtracting a morphological estimate of the bare board (where the ink is
+weak, one at stroke scale, which also takes out patches of shadow or glare); the ink is then
+cropped, padded to a square and resized; a glyph of dots (LED matrix, pegboard) is first joined
+into strokes. The result is white ink on black, like MNIST.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ GLYPH_SIDE = 26  # the glyph's long side inside it
 _BORDER_SHAVE = 0.025  # share of each side dropped: frame rims and warp edges
 _MIN_CONTRAST = 14.0  # weaker ink than this (grey levels) is treated as no ink
 _STATS_MARGIN = 0.1  # share of each side left out of the levels the ink threshold is set by
+# Shadows and glare patches: ink weaker than this share of the strongest is measured again
+# against the board's level over this many stroke widths (see _without_patches).
+_WEAK_INK = 0.75
+_PATCH_KERNEL = 3.0
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,8 @@ def ink_map(board: np.ndarray) -> tuple[np.ndarray, bool]:
     dark_ink = np.clip(closed.astype(np.int16) - grey, 0, 255).astype(np.uint8)
     light_ink = np.clip(grey - opened.astype(np.int16), 0, 255).astype(np.uint8)
     light_on_dark = _is_light_on_dark(board, dark_ink, light_ink)
-    return (light_ink if light_on_dark else dark_ink), light_on_dark
+    ink = light_ink if light_on_dark else dark_ink
+    return _without_patches(board, grey, ink, light_on_dark), light_on_dark
 
 
 def fit_to_square(crop: np.ndarray) -> np.ndarray:
@@ -91,7 +97,7 @@ def _background(board: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The bare board under dark ink (closing) and under light ink (opening), at half size."""
     h, w = board.shape
     half = cv2.resize(board, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
-    k = max(7, (max(h, w) // 8) | 1)  # at half size: ~1/4 of the board
+    k = _board_kernel(board.shape)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))  # rect: separable, fast
     closed = cv2.morphologyEx(half, cv2.MORPH_CLOSE, kernel)
     opened = cv2.morphologyEx(half, cv2.MORPH_OPEN, kernel)
@@ -100,6 +106,46 @@ def _background(board: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     size = (w, h)
     return (cv2.resize(closed, size, interpolation=cv2.INTER_LINEAR),
             cv2.resize(opened, size, interpolation=cv2.INTER_LINEAR))
+
+
+def _board_kernel(shape: tuple[int, ...]) -> int:
+    """Side of the bare-board estimate's kernel at half size: ~1/4 of the board."""
+    return max(7, (max(shape[:2]) // 8) | 1)
+
+
+def _without_patches(board: np.ndarray, grey: np.ndarray, ink: np.ndarray,
+                     light_on_dark: bool) -> np.ndarray:
+    """The ink map without shadows and glare patches: wider than the strokes and weaker than
+    the glyph's ink. Weak ink is measured again against the board's level at stroke scale (a
+    kernel of a few stroke widths), which follows a patch but not a stroke; strong ink keeps
+    its first measure, so the glyph stays whole inside a shadow and a bold stroke is not
+    hollowed where the stroke width was underestimated."""
+    strong = grey_percentile(_inner(ink, _STATS_MARGIN), 99.8)
+    if strong < _MIN_CONTRAST:
+        return ink
+    width = _stroke_width(ink, strong)
+    if width is None:
+        return ink
+    side = max(3, round(_PATCH_KERNEL * width) | 1)
+    if side >= 2 * _board_kernel(board.shape):  # no finer than the board-scale estimate
+        return ink
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
+    level = cv2.morphologyEx(board, cv2.MORPH_OPEN if light_on_dark else cv2.MORPH_CLOSE, kernel)
+    level = cv2.blur(level, (side, side)).astype(np.int16)
+    local = np.clip(grey - level if light_on_dark else level - grey, 0, 255).astype(np.uint8)
+    return np.where(ink < _WEAK_INK * strong, np.minimum(ink, local), ink)
+
+
+def _stroke_width(ink: np.ndarray, strong: float) -> float | None:
+    """The width (pixels) of the broad strokes: twice the 90th percentile of the distance to
+    the edge along the ridges of the clearly inked parts (over half the strongest ink)."""
+    core = (cv2.GaussianBlur(ink, (5, 5), 0) > 0.5 * strong).astype(np.uint8)
+    core = cv2.morphologyEx(core, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))  # chalk grain
+    distance = cv2.distanceTransform(core, cv2.DIST_L2, 3)
+    ridge = (distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8)))
+    if not ridge.any():
+        return None
+    return 2.0 * float(np.percentile(distance[ridge], 90))
 
 
 def _is_light_on_dark(board: np.ndarray, dark_ink: np.ndarray, light_ink: np.ndarray) -> bool:
