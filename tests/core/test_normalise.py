@@ -1,6 +1,6 @@
 import cv2
 import numpy as np
-from boardread.normalise import GLYPH_SIDE, MODEL_SIDE, normalise_glyph
+from boardread.normalise import GLYPH_SIDE, MODEL_SIDE, ink_map, normalise_glyph
 
 from .conftest import flat_board
 
@@ -104,3 +104,30 @@ def test_a_bright_frame_rim_does_not_raise_the_bar_above_faint_chalk():
     plain = normalise_glyph(255 - flat_board("5"))
     assert glyph.light_on_dark
     assert np.corrcoef(glyph.image.ravel(), plain.image.ravel())[0, 1] > 0.9
+
+
+def _shade(board: np.ndarray, corners: list[tuple[int, int]], depth: float) -> np.ndarray:
+    """``board`` with a soft-edged shadow over the polygon ``corners``, ``depth`` of the light
+    taken away (as a hand or a phone casts on a board)."""
+    shadow = np.zeros(board.shape, np.float32)
+    cv2.fillPoly(shadow, [np.array(corners, np.int32)], 1.0)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 3)
+    return (board * (1 - depth * shadow)).astype(np.uint8)
+
+
+def test_a_shadow_beside_the_glyph_stays_out_of_the_glyph():
+    clean = normalise_glyph(flat_board("7"))
+    shaded = normalise_glyph(_shade(flat_board("7"), [(40, 250), (190, 330), (60, 370)], 0.4))
+    assert shaded.box == clean.box
+    assert np.corrcoef(shaded.image.ravel(), clean.image.ravel())[0, 1] > 0.95
+
+
+def test_a_bold_stroke_stays_whole_among_thin_ones():
+    """Most of this drawing is thin lines, so the stroke-scale estimate is made for them and
+    would hollow the bold bar: the bar's ink is strong, and strong ink is not measured again."""
+    board = np.full((400, 400), 235, np.uint8)
+    cv2.rectangle(board, (60, 100), (110, 300), 30, -1)  # the bar, 50 px wide
+    for y in range(100, 301, 18):
+        cv2.line(board, (110, y), (330, y), 30, 5)
+    ink, _ = ink_map(board)
+    assert ink[200, 85] > 0.8 * ink.max()  # the middle of the bar
