@@ -120,7 +120,7 @@ def _without_patches(board: np.ndarray, grey: np.ndarray, ink: np.ndarray,
     kernel of a few stroke widths), which follows a patch but not a stroke; strong ink keeps
     its first measure, so the glyph stays whole inside a shadow and a bold stroke is not
     hollowed where the stroke width was underestimated."""
-    strong = grey_percentile(_inner(ink, _STATS_MARGIN), 99.8)
+    strong = _strongest(ink)
     if strong < _MIN_CONTRAST:
         return ink
     width = _stroke_width(ink, strong)
@@ -157,14 +157,20 @@ def _is_light_on_dark(board: np.ndarray, dark_ink: np.ndarray, light_ink: np.nda
     return grey_percentile(light_ink, 99.5) > grey_percentile(dark_ink, 99.5)
 
 
+def _strongest(ink: np.ndarray) -> float:
+    """The strongest ink's level: the 99.8th percentile of the board's inner part (see
+    ``_ink_mask``)."""
+    return grey_percentile(_inner(ink, _STATS_MARGIN), 99.8)
+
+
 def _ink_mask(ink: np.ndarray) -> np.ndarray:
     """Where the ink is, thresholded by the levels of the board's inner part: a frame's rim or
     the photo's surroundings at the edges are often brighter in the ink map than the glyph
     and would set the bar above it."""
-    inner = _inner(ink, _STATS_MARGIN)
-    strong = grey_percentile(inner, 99.8)
+    strong = _strongest(ink)
     if strong < _MIN_CONTRAST:
         return np.zeros_like(ink)
-    otsu, _ = cv2.threshold(inner, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    otsu, _ = cv2.threshold(_inner(ink, _STATS_MARGIN), 0, 255,
+                            cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     threshold = max(float(otsu), 0.35 * strong, _MIN_CONTRAST)
     return (ink > threshold).astype(np.uint8) * 255
