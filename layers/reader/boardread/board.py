@@ -61,16 +61,14 @@ def find_board(grey: np.ndarray) -> np.ndarray | None:
               lambda: [q for c in contours for q in _as_quads(c, subsets=True)]
               + _line_quads(canny))
     for stage in stages:
-        quads = stage()
-        if quads:
-            quads = [q for q, ok in zip(quads, _plausible(np.stack(quads), small.shape)) if ok]
+        quads = _keep_plausible(stage(), small.shape)
+        if not quads:
+            continue
         # The largest well-supported outline: partial outlines (three corners and a point where
         # a stroke or shadow crosses an edge) are always smaller than the board's own. Largest
         # first, so the edge checks stop at the first that holds up (a stable sort keeps the
         # earlier of equal areas, as max() would).
         quads.sort(key=cv2.contourArea, reverse=True)
-        if not quads:
-            continue
         if edges is None:
             edges = _edge_maps(small)
         # Support for all at once (a photo can make thousands of corner subsets); the costlier
@@ -219,6 +217,13 @@ def _intersect(t0: np.ndarray, r0: np.ndarray, t1: np.ndarray, r1: np.ndarray) -
     out = np.stack([x, y], axis=1)
     out[np.abs(det) < 0.2] = np.inf  # under ~12 degrees apart: no usable corner
     return out
+
+
+def _keep_plausible(quads: list[np.ndarray], shape: tuple[int, ...]) -> list[np.ndarray]:
+    """The quads (4 x 2 each) that could be a board (see ``_plausible``), in their order."""
+    if not quads:
+        return []
+    return list(itertools.compress(quads, _plausible(np.stack(quads), shape)))
 
 
 def _plausible(quads: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
