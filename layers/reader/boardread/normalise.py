@@ -139,8 +139,8 @@ def _without_patches(board: np.ndarray, grey: np.ndarray, ink: np.ndarray,
 def _stroke_width(ink: np.ndarray, strong: float) -> float | None:
     """The width (pixels) of the broad strokes: twice the 90th percentile of the distance to
     the edge along the ridges of the clearly inked parts (over half the strongest ink)."""
-    core = (cv2.GaussianBlur(ink, (5, 5), 0) > 0.5 * strong).astype(np.uint8)
-    core = cv2.morphologyEx(core, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))  # chalk grain
+    clear = (cv2.GaussianBlur(ink, (5, 5), 0) > 0.5 * strong).astype(np.uint8)
+    core = cv2.morphologyEx(clear, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))  # chalk grain
     distance = cv2.distanceTransform(core, cv2.DIST_L2, 3)
     ridge = (distance > 0) & (distance >= cv2.dilate(distance, np.ones((3, 3), np.uint8)))
     if not ridge.any():
