@@ -31,6 +31,7 @@ SYMBOLS = "♥♦♣♠★☆☺☹☀☁☂☃☎☘☯☮♪♫♬⚑⚓⚡✈
 # of one genre stay below (Inter/Helvetica 0.914, Roboto/Helvetica 0.911, DejaVu/Open Sans 0.910).
 CLONE_SIMILARITY = 0.92
 SIGNATURE_SIDE = 24
+SCAN_VERSION = 2  # bumped when what makes a font usable changes: a cached scan is then redone
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,19 @@ def _ink_box(font: ImageFont.FreeTypeFont, ch: str) -> tuple[int, int, int, int]
     return box if box and box[2] - box[0] > 0 and box[3] - box[1] > 0 else None
 
 
+def _notdef(font: ImageFont.FreeTypeFont) -> bytes:
+    """The render of a character the font lacks (often a box: "tofu")."""
+    return np.asarray(font.getmask("\uffff")).tobytes()
+
+
 def _usable(font: ImageFont.FreeTypeFont) -> bool:
-    """Every character drawn, digits and letters distinct, and 'I' narrow (not a symbol font)."""
+    """Every character drawn (none as the missing-glyph box), digits and letters distinct, and
+    'I' narrow (not a symbol font)."""
     boxes = {ch: _ink_box(font, ch) for ch in CHARS}
     if any(b is None for b in boxes.values()):
+        return False
+    notdef = _notdef(font)
+    if any(np.asarray(font.getmask(ch)).tobytes() == notdef for ch in CHARS):
         return False
     renders = {np.asarray(font.getmask(ch)).tobytes() for ch in "0O8BAR1I"}
     if len(renders) < 7:
@@ -62,8 +72,8 @@ def discover_fonts(cache: Path | None = None) -> list[Font]:
     """Usable fonts of a design we use, sorted by path; the scan is cached in ``cache``."""
     if cache is not None and cache.is_file():
         cached = json.loads(cache.read_text())
-        if all("design" in f for f in cached):  # an older cache (no designs) is scanned again
-            return [Font(**f) for f in cached]
+        if isinstance(cached, dict) and cached.get("scan") == SCAN_VERSION:
+            return [Font(**f) for f in cached["fonts"]]  # an older scan's cache is redone
     found: list[tuple[str, str, str]] = []  # path, family, named design
     paths = sorted(p for d in FONT_DIRS if d.is_dir() for p in d.rglob("*")
                    if p.suffix.lower() in (".ttf", ".otf"))
@@ -80,11 +90,17 @@ def discover_fonts(cache: Path | None = None) -> list[Font]:
     fonts = [Font(path=path, family=family, design=clusters[design])
              for path, family, design in found]
     if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(cache.name + ".partial")  # never a half-written cache
-        partial.write_text(json.dumps([f.__dict__ for f in fonts], indent=1))
-        partial.replace(cache)
+        write_cache(cache, fonts)
     return fonts
+
+
+def write_cache(cache: Path, fonts: list[Font]) -> None:
+    """Save a scan for ``discover_fonts`` to reuse (never half-written)."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_name(cache.name + ".partial")
+    partial.write_text(json.dumps({"scan": SCAN_VERSION, "fonts": [f.__dict__ for f in fonts]},
+                                  indent=1))
+    partial.replace(cache)
 
 
 def glyph_signature(font_path: str) -> np.ndarray:
@@ -143,7 +159,7 @@ def design_clusters(fonts: list[tuple[str, str]], threshold: float = CLONE_SIMIL
 def font_symbols(font_path: str) -> list[str]:
     """The SYMBOLS this font really draws (not as an empty box)."""
     font = ImageFont.truetype(font_path, 48)
-    notdef = np.asarray(font.getmask("\uffff")).tobytes()
+    notdef = _notdef(font)
     found = []
     for ch in SYMBOLS:
         if _ink_box(font, ch) is not None and np.asarray(font.getmask(ch)).tobytes() != notdef:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from training.fonts import (
     design_group,
     discover_fonts,
     glyph_signature,
+    write_cache,
 )
 
 FONT_DIR = Path("/usr/share/fonts")
@@ -84,9 +84,17 @@ def test_no_two_designs_draw_alike(discovered):
     assert not clashes
 
 
+def test_a_font_drawing_a_letter_as_its_missing_glyph_box_is_not_used(discovered):
+    """MuseumBible has no Q and no X: it draws them as its empty box ("tofu"), which would be
+    photos of a rectangle labelled Q or X."""
+    path = font_file("MuseumBible.otf")
+    assert not fonts_module._usable(fonts_module.ImageFont.truetype(path, 48))
+    assert path not in {f.path for f in discovered}
+
+
 def test_the_catalog_groups_clones_by_design(discovered, tmp_path):
     cache = tmp_path / "fonts.json"
-    cache.write_text(json.dumps([f.__dict__ for f in discovered]))
+    write_cache(cache, discovered)
     groups = {Path(s.key).name: s.group for s in font_specs(cache)}
     assert groups["Carlito-Regular.ttf"] == groups["Lato-Regular.ttf"] == "font:lato"
     assert groups["STIXGeneral-Regular.otf"] == groups["LiberationSerif-Regular.ttf"] == "font:times"
