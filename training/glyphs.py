@@ -45,8 +45,22 @@ HERSHEY_SYMBOLS = {
 }
 FREE_SHAPES = ("heart", "star", "spiral", "smiley", "pixel_art", "scribble", "house", "flower",
                "waves", "grid", "target", "sun", "cloud", "tree", "arrow_burst")
-# Omniglot alphabets used as free patterns: their shapes do not read as Latin characters.
+# Omniglot alphabets used as free patterns, without their characters that read as a Latin
+# character or a digit (what each reads as): a drawn W is a W, whatever alphabet it came from.
 OMNIGLOT_FREE = ("Balinese", "Early_Aramaic")
+OMNIGLOT_LOOKALIKES = {
+    "Balinese/character05": "7", "Balinese/character15": "U", "Balinese/character21": "U",
+    "Early_Aramaic/character01": "t", "Early_Aramaic/character02": "9",
+    "Early_Aramaic/character03": "7", "Early_Aramaic/character04": "4",
+    "Early_Aramaic/character05": "E mirrored", "Early_Aramaic/character06": "4",
+    "Early_Aramaic/character07": "I", "Early_Aramaic/character08": "B",
+    "Early_Aramaic/character10": "Z", "Early_Aramaic/character11": "Y",
+    "Early_Aramaic/character12": "L", "Early_Aramaic/character13": "y",
+    "Early_Aramaic/character14": "9", "Early_Aramaic/character16": "O",
+    "Early_Aramaic/character17": "7", "Early_Aramaic/character18": "r",
+    "Early_Aramaic/character20": "4", "Early_Aramaic/character21": "W",
+    "Early_Aramaic/character22": "X",
+}
 
 CANVAS = 128
 

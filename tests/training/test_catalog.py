@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from HersheyFonts import HersheyFonts
 
-from training.catalog import hershey_specs, stroke_fingerprint
-from training.glyphs import HERSHEY_DESIGNS, HERSHEY_SYMBOLS, hershey_strokes
+from training.catalog import hershey_specs, omniglot_specs, stroke_fingerprint
+from training.glyphs import HERSHEY_DESIGNS, HERSHEY_SYMBOLS, OMNIGLOT_LOOKALIKES, hershey_strokes
 
 CHARACTERS = string.ascii_letters + string.digits
 TEXT_FONTS = [font for names in HERSHEY_DESIGNS.values() for font in names] + [
@@ -50,3 +50,14 @@ def test_fingerprint_ignores_position_and_scale_not_shape():
     assert stroke_fingerprint([stroke]) != stroke_fingerprint([stroke[::-1] * [1, -1]])
     with pytest.raises(ValueError):
         stroke_fingerprint([])
+
+
+def test_omniglot_free_patterns_leave_out_the_characters_that_read_as_latin():
+    """Early Aramaic draws a 4, an O, a W and an X among others: labelled "free pattern" they
+    would teach the models that a drawn W is not a W."""
+    free = {s.group.removeprefix("omniglot:") for s in omniglot_specs()
+            if s.category == "free_pattern"}
+    assert {"Early_Aramaic/character04", "Early_Aramaic/character16",
+            "Early_Aramaic/character21", "Early_Aramaic/character22"}.isdisjoint(free)
+    assert "Early_Aramaic/character09" in free  # a circled cross reads as no character
+    assert set(OMNIGLOT_LOOKALIKES).isdisjoint(free) and len(free) >= 20
