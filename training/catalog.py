@@ -90,7 +90,7 @@ def omniglot_specs() -> list[GlyphSpec]:
     ):
         if alphabet == "Latin" and latin not in LOWER_EXCLUDED:
             specs.append(GlyphSpec("omniglot", "letter", str(latin).upper(),
-                                   f"omniglot:{int(group)}", str(i)))
+                                   f"omniglot:{int(group)}", str(i), char=str(latin)))
         elif alphabet in OMNIGLOT_FREE and name not in OMNIGLOT_LOOKALIKES:
             # Split by character, not by drawer: a test symbol is one never seen in training.
             specs.append(GlyphSpec("omniglot", "free_pattern", None, f"omniglot:{name}", str(i)))

@@ -6,18 +6,23 @@ import numpy as np
 import tensorflow as tf
 from boardread.normalise import MODEL_SIDE
 
-from .glyphs import DIGITS, LETTERS
+from .glyphs import DIGITS, LETTERS, LOWER_EXCLUDED
 
 TASKS: dict[str, tuple[str, ...]] = {
     "category": ("digit", "letter", "free_pattern"),
     "digit": DIGITS,
     "letter": LETTERS,
 }
-# Classes a network is trained on when they are finer than its answers. The category model
-# learns which character (or free pattern) it sees and answers the sum of those probabilities
-# per category: telling a letter from a digit is knowing which one it is, and the fine labels
-# teach that better than three coarse ones.
-FINE_CLASSES: dict[str, tuple[str, ...]] = {"category": (*DIGITS, *LETTERS, "free_pattern")}
+# Classes a network is trained on when they are finer than its answers; it answers the sum of
+# their probabilities. The category model learns which character (or free pattern) it sees:
+# telling a letter from a digit is knowing which one it is, and the fine labels teach that
+# better than three coarse ones. Both models with letters learn each case as its own class: "a"
+# and "A" are two shapes of one answer, "g" is closer to "9" than to "G".
+LOWER_CASE = tuple(c.lower() for c in LETTERS if c.lower() not in LOWER_EXCLUDED)
+FINE_CLASSES: dict[str, tuple[str, ...]] = {
+    "category": (*DIGITS, *LETTERS, *LOWER_CASE, "free_pattern"),
+    "letter": (*LETTERS, *LOWER_CASE),
+}
 WIDTHS = {"category": (24, 48, 96), "digit": (24, 48, 96), "letter": (32, 64, 128)}
 
 
@@ -31,6 +36,14 @@ def answer_of(task: str, fine: str) -> str:
     if task == "category":
         return fine if fine == "free_pattern" else "digit" if fine in DIGITS else "letter"
     return fine.upper()  # a letter in either case reads as the capital
+
+
+def fine_label(task: str, category: str, label: str, char: str) -> str:
+    """The training class of one sample: the character as drawn (its case) where it is known
+    and is a class of ``task``, else its label; the category model's one free-pattern class."""
+    if task == "category" and category == "free_pattern":
+        return "free_pattern"
+    return char if char in training_classes(task) and char.upper() == label else label
 
 
 def build_model(task: str) -> tf.keras.Model:

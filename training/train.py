@@ -18,23 +18,27 @@ import tensorflow as tf
 
 from .config import TrainConfig, stage_config
 from .dataset import load_split
-from .models import TASKS, answer_of, answering_model, build_model, training_classes
+from .models import (
+    TASKS,
+    answer_of,
+    answering_model,
+    build_model,
+    fine_label,
+    training_classes,
+)
 
 log = logging.getLogger("training.train")
 
 
 def task_arrays(data: dict[str, np.ndarray], task: str) -> tuple[np.ndarray, np.ndarray]:
     """Inputs (N, side, side, 1) float32 in [0, 1] and integer targets for one task (for the
-    category: the fine class, see ``models.training_classes``)."""
+    category and letter models: the fine class, see ``models.fine_label``)."""
     names = training_classes(task)
-    if task == "category":
-        keep = np.ones(len(data["x"]), bool)
-        targets = np.where(data["category"] == "free_pattern", "free_pattern", data["label"])
-    else:
-        keep = data["category"] == task
-        targets = data["label"]
+    keep = np.ones(len(data["x"]), bool) if task == "category" else data["category"] == task
+    chars = data["char"] if "char" in data else np.full(len(keep), "")
     index = {name: i for i, name in enumerate(names)}
-    y = np.array([index[t] for t in targets[keep]], np.int32)
+    y = np.array([index[fine_label(task, str(c), str(label), str(ch))] for c, label, ch
+                  in zip(data["category"][keep], data["label"][keep], chars[keep])], np.int32)
     x = data["x"][keep].astype(np.float32)[..., None] / 255.0
     return x, y
 
