@@ -16,11 +16,13 @@ TASKS: dict[str, tuple[str, ...]] = {
 # Classes a network is trained on when they are finer than its answers; it answers the sum of
 # their probabilities. The category model learns which character (or free pattern) it sees:
 # telling a letter from a digit is knowing which one it is, and the fine labels teach that
-# better than three coarse ones. Both models with letters learn each case as its own class: "a"
-# and "A" are two shapes of one answer, "g" is closer to "9" than to "G".
+# better than three coarse ones. The letter model learns each case as its own class: "a" and
+# "A" are two shapes of one answer (on the same data: 85.5 % of the validation letters against
+# 84.3 % with one class per letter; the category model did a little worse with the cases apart,
+# 89.4 % against 89.6 %, so it keeps one class per letter).
 LOWER_CASE = tuple(c.lower() for c in LETTERS if c.lower() not in LOWER_EXCLUDED)
 FINE_CLASSES: dict[str, tuple[str, ...]] = {
-    "category": (*DIGITS, *LETTERS, *LOWER_CASE, "free_pattern"),
+    "category": (*DIGITS, *LETTERS, "free_pattern"),
     "letter": (*LETTERS, *LOWER_CASE),
 }
 WIDTHS = {"category": (24, 48, 96), "digit": (24, 48, 96), "letter": (32, 64, 128)}
