@@ -41,30 +41,32 @@ class Font:
     design: str  # the split unit: design_group(family), clones merged (design_clusters)
 
 
-def _ink_box(font: ImageFont.FreeTypeFont, ch: str) -> tuple[int, int, int, int] | None:
+def _render(font: ImageFont.FreeTypeFont, ch: str
+            ) -> tuple[bytes, tuple[int, int, int, int] | None]:
+    """A character's render (bytes, to compare with others) and its ink box (None if blank)."""
     mask = font.getmask(ch)
     box = mask.getbbox()
-    return box if box and box[2] - box[0] > 0 and box[3] - box[1] > 0 else None
+    ink = box if box and box[2] - box[0] > 0 and box[3] - box[1] > 0 else None
+    return np.asarray(mask).tobytes(), ink
 
 
 def _notdef(font: ImageFont.FreeTypeFont) -> bytes:
     """The render of a character the font lacks (often a box: "tofu")."""
-    return np.asarray(font.getmask("\uffff")).tobytes()
+    return _render(font, "\uffff")[0]
 
 
 def _usable(font: ImageFont.FreeTypeFont) -> bool:
     """Every character drawn (none as the missing-glyph box), digits and letters distinct, and
     'I' narrow (not a symbol font)."""
-    boxes = {ch: _ink_box(font, ch) for ch in CHARS}
-    if any(b is None for b in boxes.values()):
+    renders = {ch: _render(font, ch) for ch in CHARS}  # each character rendered once
+    if any(box is None for _, box in renders.values()):
         return False
     notdef = _notdef(font)
-    if any(np.asarray(font.getmask(ch)).tobytes() == notdef for ch in CHARS):
+    if any(render == notdef for render, _ in renders.values()):
         return False
-    renders = {np.asarray(font.getmask(ch)).tobytes() for ch in "0O8BAR1I"}
-    if len(renders) < 7:
+    if len({renders[ch][0] for ch in "0O8BAR1I"}) < 7:
         return False
-    x0, y0, x1, y1 = boxes["I"]  # type: ignore[misc]
+    x0, y0, x1, y1 = renders["I"][1]  # type: ignore[misc]
     return (x1 - x0) < 0.7 * (y1 - y0)
 
 
@@ -162,7 +164,8 @@ def font_symbols(font_path: str) -> list[str]:
     notdef = _notdef(font)
     found = []
     for ch in SYMBOLS:
-        if _ink_box(font, ch) is not None and np.asarray(font.getmask(ch)).tobytes() != notdef:
+        render, box = _render(font, ch)
+        if box is not None and render != notdef:
             found.append(ch)
     return found
 
