@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import string
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +13,8 @@ from .glyphs import (
     FREE_SHAPES,
     HERSHEY_DESIGNS,
     HERSHEY_SYMBOLS,
+    LETTERS,
+    LOWER_CASE,
     LOWER_EXCLUDED,
     OMNIGLOT_FREE,
     OMNIGLOT_LOOKALIKES,
@@ -22,8 +23,7 @@ from .glyphs import (
     load_shared,
 )
 
-CHARACTER_CHARS = string.digits + string.ascii_uppercase + "".join(
-    c for c in string.ascii_lowercase if c not in LOWER_EXCLUDED)
+CHARACTER_CHARS = "".join((*DIGITS, *LETTERS, *LOWER_CASE))
 SHAPE_SEEDS = 400  # procedural free patterns: each (shape, seed) is its own group
 
 

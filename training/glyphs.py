@@ -23,6 +23,7 @@ DIGITS = tuple(string.digits)
 LETTERS = tuple(string.ascii_uppercase)
 # Lower-case 'l' is drawn as a bare stroke, the same shape as 'I' and '1': it is left out.
 LOWER_EXCLUDED = {"l"}
+LOWER_CASE = tuple(c.lower() for c in LETTERS if c.lower() not in LOWER_EXCLUDED)
 HERSHEY_DESIGNS = {
     "futura": ("futural", "futuram"),
     "roman": ("rowmans", "rowmand", "rowmant"),

@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 from boardread.normalise import MODEL_SIDE
 
-from .glyphs import DIGITS, LETTERS, LOWER_EXCLUDED
+from .glyphs import DIGITS, LETTERS, LOWER_CASE
 
 TASKS: dict[str, tuple[str, ...]] = {
     "category": ("digit", "letter", "free_pattern"),
@@ -20,7 +20,6 @@ TASKS: dict[str, tuple[str, ...]] = {
 # "A" are two shapes of one answer (on the same data: 85.5 % of the validation letters against
 # 84.3 % with one class per letter; the category model did a little worse with the cases apart,
 # 89.4 % against 89.6 %, so it keeps one class per letter).
-LOWER_CASE = tuple(c.lower() for c in LETTERS if c.lower() not in LOWER_EXCLUDED)
 FINE_CLASSES: dict[str, tuple[str, ...]] = {
     "category": (*DIGITS, *LETTERS, "free_pattern"),
     "letter": (*LETTERS, *LOWER_CASE),

@@ -35,10 +35,10 @@ def task_arrays(data: dict[str, np.ndarray], task: str) -> tuple[np.ndarray, np.
     category and letter models: the fine class, see ``models.fine_label``)."""
     names = training_classes(task)
     keep = np.ones(len(data["x"]), bool) if task == "category" else data["category"] == task
-    chars = data["char"] if "char" in data else np.full(len(keep), "")
     index = {name: i for i, name in enumerate(names)}
     y = np.array([index[fine_label(task, str(c), str(label), str(ch))] for c, label, ch
-                  in zip(data["category"][keep], data["label"][keep], chars[keep])], np.int32)
+                  in zip(data["category"][keep], data["label"][keep], data["char"][keep])],
+                 np.int32)
     x = data["x"][keep].astype(np.float32)[..., None] / 255.0
     return x, y
 
