@@ -42,6 +42,33 @@ def test_a_fresh_lambda_container_defers_schemas_and_still_serves_openapi():
     assert "/predict" in schema["paths"] and "PredictionBody" in schema["components"]["schemas"]
 
 
+FIRST_PREDICT = """
+import json, sys
+from boardread_api import handler
+from fastapi.routing import APIRoute
+routes = [r.path for r in handler.handler.app.router.routes if isinstance(r, APIRoute)]
+class Context:
+    aws_request_id = "startup-test"
+response = handler.handler(json.load(open(sys.argv[1])), Context())
+print(json.dumps({"status": response["statusCode"], "routes": routes,
+                  "anyio_backend": "anyio._backends._asyncio" in sys.modules}))
+"""
+
+
+def test_a_fresh_container_reads_its_first_photo_without_building_more():
+    """The routes are the app's own, built once at init (an included router is built again on
+    the first request), and the read's worker thread is asyncio's (anyio's thread pool imports
+    its backend then): ~20 ms of a cold start."""
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_PREDICT, str(REPO / "events" / "predict-jpeg-multipart.json")],
+        capture_output=True, text=True, timeout=120, check=True,
+        env={"PATH": "/usr/bin:/bin", "BOARDREAD_LOG_LEVEL": "WARNING"})
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == 200
+    assert {"/predict", "/health", "/uploads", "/feedback"} <= set(result["routes"])
+    assert not result["anyio_backend"]
+
+
 def test_openapi_schema_is_whole_with_deferred_models(client):
     schema = client.get("/openapi.json").json()
     assert {"/predict", "/health", "/uploads", "/feedback"} <= set(schema["paths"])

@@ -353,10 +353,11 @@ def main(argv: list[str] | None = None) -> int:
     variants = [v for v in args.variants.split(",") if v]
     if variants[0] != "int8" or set(variants) - set(VARIANTS):
         raise SystemExit(f"--variants must start with int8 and be among {VARIANTS}")
-    float32_dir, keras_dir = model_dirs()
-    print(f"float32 models: {float32_dir.relative_to(REPO)}   keras models: "
-          f"{keras_dir.relative_to(REPO)}   cpus: {os.cpu_count()}   "
-          f"load average: {os.getloadavg()[0]:.1f}")
+    if variants != ["int8"]:  # the baselines need the training's float32 and .keras models
+        float32_dir, keras_dir = model_dirs()
+        print(f"float32 models: {float32_dir.relative_to(REPO)}   keras models: "
+              f"{keras_dir.relative_to(REPO)}")
+    print(f"cpus: {os.cpu_count()}   load average: {os.getloadavg()[0]:.1f}")
     print("cold start code: " + ("the sam build (.aws-sam/build), with its bytecode" if lambda_code()
                                  else "the venv's editable sources (no `make build` yet)"))
     started = time.perf_counter()

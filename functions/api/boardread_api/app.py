@@ -10,7 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 from .errors import install_error_handlers
 from .feedback import FeedbackStore
 from .middleware import RequestContextMiddleware, RootPathMiddleware
-from .routes import router
+from .routes import add_routes
 from .settings import Settings
 from .uploads import UploadStore
 
@@ -41,7 +41,7 @@ def create_app(settings: Settings, *, s3_client: Any = None) -> FastAPI:
         FeedbackStore(settings.data_bucket, client=s3_client) if settings.data_bucket else None
     )
     install_error_handlers(app)
-    app.include_router(router)
+    add_routes(app)
     if settings.site_origin:  # local runs only: on AWS, API Gateway answers CORS itself
         app.add_middleware(CORSMiddleware, allow_origins=[settings.site_origin],
                            allow_methods=["GET", "POST"], allow_headers=["content-type"],
