@@ -106,13 +106,16 @@ def _plain(bw: int, bh: int, colour: np.ndarray, rng: np.random.Generator, grain
 def _paint(board: np.ndarray, mask: np.ndarray, colour: np.ndarray, alpha: float
            ) -> np.ndarray:
     """Lay ``colour`` over ``board`` with opacity ``mask * alpha`` (only where mask > 0)."""
-    ys, xs = np.nonzero(mask > 0.004)
-    if len(ys) == 0:
+    inked = mask > 0.004
+    rows, cols = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+    if len(rows) == 0:
         return board
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     a = (mask[y0:y1, x0:x1] * alpha)[:, :, None]
     region = board[y0:y1, x0:x1]
-    region += a * (colour - region)
+    change = colour - region
+    change *= a
+    region += change
     return board
 
 
@@ -302,7 +305,11 @@ def _scene(board: np.ndarray, w: int, h: int, rng: np.random.Generator
     matrix = cv2.getPerspectiveTransform(src, quad)
     warped = cv2.warpPerspective(board, matrix, (w, h), flags=cv2.INTER_AREA)
     alpha = cv2.warpPerspective(np.ones((bh, bw), np.float32), matrix, (w, h))[:, :, None]
-    return scene * (1 - alpha) + warped * alpha, quad
+    # scene * (1 - alpha) + warped * alpha, in place: the same numbers, no full-size temporaries
+    scene *= 1 - alpha
+    warped *= alpha
+    scene += warped
+    return scene, quad
 
 
 def _cropped_scene(board: np.ndarray, w: int, h: int, rng: np.random.Generator) -> np.ndarray:
@@ -342,7 +349,11 @@ def _camera(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     field = cv2.resize(field, (w, h), interpolation=cv2.INTER_LINEAR)
     glow = cv2.resize(glow, (w, h), interpolation=cv2.INTER_LINEAR)
     cast = rng.uniform(0.88, 1.12, 3).astype(np.float32)
-    photo = photo * (field[:, :, None] * cast) + glow[:, :, None]
+    # photo * (field * cast) + glow, in place in a new array (the caller's photo is untouched)
+    lit = field[:, :, None] * cast
+    np.multiply(photo, lit, out=lit)
+    lit += glow[:, :, None]
+    photo = lit
     sigma = rng.uniform(0.0, 1.6) * max(h, w) / 1000
     if sigma > 0.3:
         photo = cv2.GaussianBlur(photo, (0, 0), sigma)
@@ -354,7 +365,8 @@ def _camera(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         photo = cv2.filter2D(photo, -1, cv2.warpAffine(kernel, rot, (k, k)))
     noise = np.empty((h, w), np.float32)
     cv2.randn(noise, 0.0, float(rng.uniform(1, 7)))
-    return np.clip(photo + noise[:, :, None], 0, 255).astype(np.uint8)
+    photo = photo + noise[:, :, None]
+    return np.clip(photo, 0, 255, out=photo).astype(np.uint8)
 
 
 def _encode(photo: np.ndarray, rng: np.random.Generator) -> tuple[bytes, str]:
