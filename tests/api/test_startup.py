@@ -107,3 +107,29 @@ def test_pydantic_v1_already_imported_is_left_alone():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=True)
     assert done.stdout.strip().endswith("True")
+
+
+ARENAS = """
+import ctypes, sys, threading
+from boardread_api.startup import one_malloc_arena
+if sys.argv[1] == "one":
+    assert one_malloc_arena()
+def churn():
+    blocks = [bytearray(100_000) for _ in range(20)]
+threads = [threading.Thread(target=churn) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+ctypes.CDLL(None).malloc_stats()  # one "Arena n:" block per arena, on stderr
+"""
+
+
+@pytest.mark.parametrize(("mode", "one"), [("one", True), ("default", False)])
+def test_the_local_server_keeps_one_malloc_arena_for_its_threads(mode, one):
+    """Threads that allocate each get an arena of their own unless one_malloc_arena ran (the
+    local server's reads then share one, and freed memory is reused across them)."""
+    done = subprocess.run([sys.executable, "-c", ARENAS, mode], capture_output=True, text=True,
+                          timeout=60, check=True)
+    arenas = sum(line.startswith("Arena ") for line in done.stderr.splitlines())
+    assert (arenas == 1) if one else (arenas > 1), done.stderr

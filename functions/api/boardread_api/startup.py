@@ -60,3 +60,24 @@ def defer_model_schemas() -> bool:
         return False
     config_defaults["defer_build"] = True
     return True
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter number (malloc.h)
+
+
+def one_malloc_arena() -> bool:
+    """Have glibc's malloc keep one arena for all threads (``mallopt(M_ARENA_MAX, 1)``).
+
+    Under concurrent reads each reader thread gets an arena of its own, and what a photo's
+    arrays leave free in one arena is never reused by the others: with 8 clients the local
+    server grew from 352 to 429 MB RSS over 9,000 requests (one client: 141 MB, flat). With one
+    arena: 117 to 123 MB, no slower (``make loadtest``). Lambda serves one request at a time and
+    does not need it. False where there is no glibc (musl, macOS): nothing changes there.
+    """
+    import ctypes
+
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (AttributeError, OSError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, 1))
