@@ -37,3 +37,26 @@ def test_debug_adds_the_board_the_models_saw(cropped_photo):
 def test_a_broken_file_raises_a_reader_error(whiteboard_photo):
     with pytest.raises(InvalidImage):
         read_board(whiteboard_photo.data[:2000])
+
+
+def _wall_with_board(stroke_end_y: int) -> bytes:
+    """A light board on a dark wall with a thick dark stroke from inside the board down to
+    ``stroke_end_y`` (past the board's lower edge at y = 700 when over 700)."""
+    wall = np.full((900, 1200), 70, np.uint8)
+    cv2.fillConvexPoly(wall, np.array([[250, 180], [950, 200], [940, 700], [260, 690]],
+                                      np.int32), 225)
+    cv2.line(wall, (600, 330), (600, stroke_end_y), 20, 28)
+    cv2.line(wall, (600, 330), (720, 330), 20, 28)
+    ok, jpeg = cv2.imencode(".jpg", wall, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    return jpeg.tobytes()
+
+
+def test_a_glyph_inside_the_outline_is_read_on_the_flattened_board():
+    assert read_board(_wall_with_board(560)).board_found is True
+
+
+def test_an_outline_that_cuts_through_the_glyph_gives_way_to_the_whole_photo():
+    """The stroke runs on past the board's edge: the outline found would cut it, so the
+    whole photo is read, and the reading says no board was used."""
+    assert read_board(_wall_with_board(820)).board_found is False

@@ -38,8 +38,13 @@ def extract_board(grey: np.ndarray) -> Board:
     """The board warped flat, or the whole photo when no outline is found."""
     corners = find_board(grey)
     if corners is None:
-        return Board(image=_fit(grey, BOARD_SIDE), found=False)
+        return whole_photo(grey)
     return Board(image=flatten_board(grey, corners), found=True, corners=corners)
+
+
+def whole_photo(grey: np.ndarray) -> Board:
+    """The whole photo, scaled as a flattened board is, read as the board (``found`` false)."""
+    return Board(image=_fit(grey, BOARD_SIDE), found=False)
 
 
 def find_board(grey: np.ndarray) -> np.ndarray | None:

@@ -27,6 +27,7 @@ _STATS_MARGIN = 0.1  # share of each side left out of the levels the ink thresho
 # against the board's level over this many stroke widths (see _without_patches).
 _WEAK_INK = 0.75
 _PATCH_KERNEL = 3.0
+_EDGE_MARGIN = 0.015  # share of the board's long side: a glyph this near an edge "reaches" it
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,16 @@ class Glyph:
     ink: np.ndarray  # the board's ink map, uint8, white ink on black
     box: tuple[int, int, int, int] | None  # x, y, w, h of the glyph in ``ink``; None if empty
     light_on_dark: bool
+
+    def reaches_edge(self) -> bool:
+        """True when the glyph runs to within _EDGE_MARGIN of the board's edge: on a board
+        found in a photo, the outline then most likely cuts through the glyph."""
+        if self.box is None:
+            return False
+        x, y, w, h = self.box
+        height, width = self.ink.shape
+        margin = round(_EDGE_MARGIN * max(height, width))
+        return x <= margin or y <= margin or x + w >= width - margin or y + h >= height - margin
 
 
 def normalise_glyph(board: np.ndarray) -> Glyph:
