@@ -57,8 +57,8 @@ print(json.dumps({"status": response["statusCode"], "routes": routes,
 
 def test_a_fresh_container_reads_its_first_photo_without_building_more():
     """The routes are the app's own, built once at init (an included router is built again on
-    the first request), and the read's worker thread is asyncio's (anyio's thread pool imports
-    its backend then): ~20 ms of a cold start."""
+    the first request), and the photo is read in boardread's own thread (anyio's thread pool
+    imports its asyncio backend then): ~20 ms of a cold start."""
     done = subprocess.run(
         [sys.executable, "-c", FIRST_PREDICT, str(REPO / "events" / "predict-jpeg-multipart.json")],
         capture_output=True, text=True, timeout=120, check=True,
