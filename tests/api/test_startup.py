@@ -133,3 +133,29 @@ def test_the_local_server_keeps_one_malloc_arena_for_its_threads(mode, one):
                           timeout=60, check=True)
     arenas = sum(line.startswith("Arena ") for line in done.stderr.splitlines())
     assert (arenas == 1) if one else (arenas > 1), done.stderr
+
+
+KEPT = """
+import sys
+from boardread_api.startup import keep_freed_memory
+if sys.argv[1] == "keep":
+    assert keep_freed_memory()
+def rss_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+block = bytearray(3 << 20)  # zeroed: every page touched
+held = rss_kb()
+del block
+print(held - rss_kb())
+"""
+
+
+@pytest.mark.parametrize(("mode", "kept"), [("keep", True), ("default", False)])
+def test_the_api_keeps_freed_memory_for_the_next_photo(mode, kept):
+    """A photo's 3 MB of arrays, freed, stay with the process for the next photo (no page
+    faults to take them back); by default glibc gives such a block back at once."""
+    done = subprocess.run([sys.executable, "-c", KEPT, mode], capture_output=True, text=True,
+                          timeout=60, check=True)
+    returned_kb = int(done.stdout.strip())
+    assert (returned_kb < 512) if kept else (returned_kb > 2048), returned_kb

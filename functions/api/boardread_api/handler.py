@@ -4,8 +4,9 @@ Everything here runs once per container, during init: settings, logging, the mod
 lifespan is off because it would run on every invocation.
 """
 
-from .startup import collector_paused
+from .startup import collector_paused, keep_freed_memory
 
+keep_freed_memory()
 with collector_paused():
     import cv2
     from mangum import Mangum

@@ -14,11 +14,12 @@ from .deps import load_reader
 from .logs import configure_logging
 from .settings import get_settings
 from .site import CONFIG_JS, config_js
-from .startup import one_malloc_arena
+from .startup import keep_freed_memory, one_malloc_arena
 
 REPO_WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 
 one_malloc_arena()  # before the reader threads: they serve many requests at once here
+keep_freed_memory()
 settings = get_settings()
 configure_logging(settings.log_level)
 load_reader(settings.model_dir)  # now, not in the first request (and a bad model dir fails here)
