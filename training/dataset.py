@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 from boardread.cli import labelled_photos
 from boardread.errors import ReaderError
+from boardread.malloc import keep_freed_memory
 from boardread.pipeline import prepare_photo
 
 from .catalog import build_catalog
@@ -93,6 +94,7 @@ def _init_worker(config: TrainConfig, pool: Pool) -> None:
     inherits the parent's: the font scan is done and its cache written once, not per worker)."""
     global _POOL, _CONFIG
     cv2.setNumThreads(1)
+    keep_freed_memory()  # each photo's arrays reuse the last one's memory (same bytes, faster)
     _POOL = pool
     _CONFIG = config
 

@@ -111,7 +111,7 @@ def test_pydantic_v1_already_imported_is_left_alone():
 
 ARENAS = """
 import ctypes, sys, threading
-from boardread_api.startup import one_malloc_arena
+from boardread.malloc import one_malloc_arena
 if sys.argv[1] == "one":
     assert one_malloc_arena()
 def churn():
@@ -137,7 +137,7 @@ def test_the_local_server_keeps_one_malloc_arena_for_its_threads(mode, one):
 
 KEPT = """
 import sys
-from boardread_api.startup import keep_freed_memory
+from boardread.malloc import keep_freed_memory
 if sys.argv[1] == "keep":
     assert keep_freed_memory()
 def rss_kb():

@@ -4,11 +4,11 @@ Everything here runs once per container, during init: settings, logging, the mod
 lifespan is off because it would run on every invocation.
 """
 
-from .startup import collector_paused, keep_freed_memory
+from .startup import collector_paused
 
-keep_freed_memory()
 with collector_paused():
     import cv2
+    from boardread.malloc import keep_freed_memory
     from mangum import Mangum
 
     from .app import create_app
@@ -16,6 +16,7 @@ with collector_paused():
     from .logs import configure_logging
     from .settings import get_settings
 
+    keep_freed_memory()
     cv2.setNumThreads(1)  # Lambda's CPU share follows memory; the interpreters use one thread too
     settings = get_settings()
     configure_logging(settings.log_level)

@@ -6,6 +6,7 @@ built separately) / redirects to /docs and the API works the same.
 
 from pathlib import Path
 
+from boardread.malloc import keep_freed_memory, one_malloc_arena
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.staticfiles import StaticFiles
 
@@ -14,7 +15,6 @@ from .deps import load_reader
 from .logs import configure_logging
 from .settings import get_settings
 from .site import CONFIG_JS, config_js
-from .startup import keep_freed_memory, one_malloc_arena
 
 REPO_WEB_DIR = Path(__file__).resolve().parents[3] / "web"
 
