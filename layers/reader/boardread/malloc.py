@@ -33,8 +33,9 @@ def keep_freed_memory() -> bool:
     request (its trim threshold follows at twice that): every read faulted its memory in again.
     In the warm server that was 1.5 ms of a 1600 px read's 8 ms of preprocessing and 0.4 of
     its decode (timings_ms in process 12.0 ms, served 14.1; with fixed thresholds, served 12.1:
-    ``make bench-api``); rendering a training photo, 78-80 ms against 70-73 (the same bytes). Fixed thresholds: blocks under HEAP_BELOW_BYTES from the heap, and up
-    to KEEP_FREE_BYTES of it kept free. False where there is no glibc: nothing changes there.
+    ``make bench-api``); rendering a training photo took 78-80 ms against 70-73 (the same
+    bytes). Fixed thresholds: blocks under HEAP_BELOW_BYTES from the heap, and up to
+    KEEP_FREE_BYTES of it kept free. False where there is no glibc: nothing changes there.
     """
     mallopt = _mallopt()
     if mallopt is None:
