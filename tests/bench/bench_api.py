@@ -24,16 +24,18 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # run as a script: tests.servers is the repo's
+    sys.path.insert(0, str(REPO))
 EVENT = REPO / "events" / "predict-jpeg-multipart.json"
 SIDES = (640, 1600, 4032)
 WARMUP = 3
@@ -235,12 +237,6 @@ def jpeg_at(side: int, seed: int) -> bytes:
     return bytes(buf.tobytes())
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (all its threads)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -282,31 +278,19 @@ class Client:
         self.connection.close()
 
 
-def wait_until_serving(port: int, server: subprocess.Popen[str], variant: str) -> None:
-    deadline = time.time() + 120
-    while True:
-        client = Client(port)
-        try:
-            if client.request("GET", "/health")[0] == 200:
-                return
-        except OSError:
-            pass
-        finally:
-            client.close()
-        if server.poll() is not None or time.time() > deadline:
-            log = server.stderr.read() if server.stderr else ""
-            raise SystemExit(f"{variant} server did not start:\n{log}")
-        time.sleep(0.1)
-
-
 def warm(variant: str, photos: dict[int, bytes], requests: int) -> dict[Any, Any]:
+    from tests.servers import free_port, stop_server, wait_for_health
+
     port = free_port()
-    server = subprocess.Popen([sys.executable, __file__, "--child", "serve", "--variant", variant,
-                               "--port", str(port)], env=child_env(variant), stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
+    fd, name = tempfile.mkstemp(prefix=f"bench-{variant}-", suffix=".log")
+    log = Path(name)
+    with os.fdopen(fd, "wb") as out:
+        server = subprocess.Popen([sys.executable, __file__, "--child", "serve", "--variant",
+                                   variant, "--port", str(port)], env=child_env(variant),
+                                  stdout=subprocess.DEVNULL, stderr=out)
     client = None
     try:
-        wait_until_serving(port, server, variant)
+        wait_for_health(f"http://127.0.0.1:{port}", server, log, timeout_s=120)
         client = Client(port)
         figures: dict[Any, Any] = {}
         for side, data in photos.items():
@@ -329,8 +313,8 @@ def warm(variant: str, photos: dict[int, bytes], requests: int) -> dict[Any, Any
     finally:
         if client is not None:
             client.close()
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server, timeout_s=30)
+        log.unlink(missing_ok=True)
 
 
 def percentile(values: list[float], q: float) -> float:
