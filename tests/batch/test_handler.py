@@ -275,3 +275,14 @@ def test_result_is_the_predict_body_plus_the_source(batch_module: ModuleType, s3
     batch_module.handler(load_s3_event("put-jpeg"), BatchContext())
     result = result_of(s3, bucket, EXPECTED["put-jpeg"][1] or "")
     assert set(result) == PREDICTION_KEYS | SOURCE_KEYS
+
+
+
+def test_objects_read_one_after_another_reuse_one_reader_thread(batch_module: ModuleType) -> None:
+    import threading
+
+    from boardread_batch.deadline import call_with_deadline
+
+    readers = {call_with_deadline(5.0, threading.current_thread) for _ in range(5)}
+    assert len(readers) == 1  # a thread per read left ~1.2 KB behind each
+    assert readers.pop() is not threading.current_thread()
