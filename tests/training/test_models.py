@@ -4,7 +4,7 @@ import numpy as np
 
 from training.glyphs import DIGITS, LETTERS
 from training.models import FINE_CLASSES, TASKS, answering_model, build_model
-from training.train import class_weights, task_arrays
+from training.train import class_weights, jitter, task_arrays, training_batches
 
 FINE = FINE_CLASSES["category"]
 FREE = len(FINE) - 1
@@ -65,3 +65,36 @@ def test_the_digit_model_answers_what_it_learns():
     digit = build_model("digit")
     assert digit.output_shape[-1] == len(DIGITS)
     assert answering_model("digit", digit) is digit
+
+
+def _bar(n: int) -> np.ndarray:
+    images = np.zeros((n, 28, 28, 1), np.float32)
+    images[:, 8:20, 13:15] = 1.0  # a vertical stroke through the centre
+    return images
+
+
+def test_jitter_moves_each_glyph_a_little_and_keeps_it_whole():
+    images = _bar(64)
+    out = jitter(images, np.array([3, 4], np.int64)).numpy()
+    assert out.shape == images.shape
+    moved = [not np.allclose(a, images[0], atol=0.05) for a in out]
+    assert sum(moved) >= 60  # every image its own draw
+    mass = out.sum(axis=(1, 2, 3)) / images[0].sum()
+    assert mass.min() > 0.8 and mass.max() < 1.25  # scaled by at most 8 %, never cut off
+    centres = np.array([np.argwhere(a[..., 0] > 0.3).mean(0) for a in out])
+    assert np.abs(centres - 13.5).max() < 0.06 * 28 + 1  # shifted by at most 6 % of the side
+    np.testing.assert_array_equal(out, jitter(images, np.array([3, 4], np.int64)).numpy())
+
+
+def test_training_batches_differ_by_epoch_and_repeat_by_run():
+    x, y = _bar(40), np.arange(40, dtype=np.int32)
+    ds = training_batches(x, y, 16, seed=5)
+    first = [b[0].numpy() for b in ds]
+    second = [b[0].numpy() for b in ds]
+    again = [b[0].numpy() for b in training_batches(x, y, 16, seed=5)]
+    assert [len(b) for b in first] == [16, 16, 8]
+    assert not np.allclose(first[0], second[0])
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    labels = np.concatenate([b[1].numpy() for b in ds])
+    assert sorted(labels) == list(range(40))  # every sample once an epoch
