@@ -286,3 +286,27 @@ def test_objects_read_one_after_another_reuse_one_reader_thread(batch_module: Mo
     readers = {call_with_deadline(5.0, threading.current_thread) for _ in range(5)}
     assert len(readers) == 1  # a thread per read left ~1.2 KB behind each
     assert readers.pop() is not threading.current_thread()
+
+
+KEPT_AFTER_IMPORT = """
+import boardread_batch.handler
+def rss_kb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+block = bytearray(3 << 20)  # zeroed: every page touched
+held = rss_kb()
+del block
+print(held - rss_kb())
+"""
+
+
+def test_a_container_keeps_a_photos_freed_memory_for_the_next() -> None:
+    """Once the handler is loaded, 3 MB of a photo's arrays freed stay with the process (glibc
+    by default gives such a block back, and the next photo faults it in again)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", KEPT_AFTER_IMPORT],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert int(done.stdout.strip().splitlines()[-1]) < 512, done.stdout

@@ -18,6 +18,7 @@ from typing import Any
 
 import cv2
 from boardread import Reader, get_reader
+from boardread.malloc import keep_freed_memory
 
 from .logs import configure_logging
 from .process import FAILED, ObjectReader, objects_of
@@ -37,6 +38,7 @@ def load_reader(model_dir: Path | None) -> Reader:
 
 
 cv2.setNumThreads(1)  # Lambda's CPU share follows memory; the interpreters use one thread too
+keep_freed_memory()  # a photo's arrays, freed, serve the next one (1600-4032 px reads ~5 % faster)
 settings = BatchSettings.from_env()
 configure_logging(settings.log_level)
 worker = ObjectReader(load_reader(settings.model_dir), settings)
