@@ -2,8 +2,8 @@
 
 The read runs in a reused daemon thread (``boardread.threads``); past the deadline the object
 gets an ``invalid_image`` result at once, so a crafted file ends in an error result rather than
-a Lambda timeout (which S3's asynchronous invocation would retry). Python cannot stop a thread: the abandoned read finishes
-on its own and its result is dropped.
+a Lambda timeout (which S3's asynchronous invocation would retry). Python cannot stop a thread:
+the abandoned read finishes on its own and its result is dropped.
 """
 
 from __future__ import annotations
