@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from boardread_api.startup import collector_paused
 
+from tests.conftest import freed_block_given_back_kb
+
 REPO = Path(__file__).resolve().parents[2]
 
 FRESH_HANDLER = """
@@ -135,27 +137,12 @@ def test_the_local_server_keeps_one_malloc_arena_for_its_threads(mode, one):
     assert (arenas == 1) if one else (arenas > 1), done.stderr
 
 
-KEPT = """
-import sys
-from boardread.malloc import keep_freed_memory
-if sys.argv[1] == "keep":
-    assert keep_freed_memory()
-def rss_kb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-block = bytearray(3 << 20)  # zeroed: every page touched
-held = rss_kb()
-del block
-print(held - rss_kb())
-"""
+KEEP_FREED_MEMORY = "from boardread.malloc import keep_freed_memory\nassert keep_freed_memory()"
 
 
-@pytest.mark.parametrize(("mode", "kept"), [("keep", True), ("default", False)])
-def test_the_api_keeps_freed_memory_for_the_next_photo(mode, kept):
+@pytest.mark.parametrize(("setup", "kept"), [(KEEP_FREED_MEMORY, True), ("", False)])
+def test_the_api_keeps_freed_memory_for_the_next_photo(setup, kept):
     """A photo's 3 MB of arrays, freed, stay with the process for the next photo (no page
     faults to take them back); by default glibc gives such a block back at once."""
-    done = subprocess.run([sys.executable, "-c", KEPT, mode], capture_output=True, text=True,
-                          timeout=60, check=True)
-    returned_kb = int(done.stdout.strip())
+    returned_kb = freed_block_given_back_kb(setup)
     assert (returned_kb < 512) if kept else (returned_kb > 2048), returned_kb

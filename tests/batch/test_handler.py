@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
@@ -18,7 +19,7 @@ from boardread_batch.logs import JsonFormatter
 
 from tests.api.contract import PREDICTION_KEYS, assert_prediction
 from tests.batch.conftest import event_photo, load_s3_event, s3_event_names
-from tests.conftest import FakeContext
+from tests.conftest import FakeContext, freed_block_given_back_kb
 
 # (status, result key, error code) for each event; a new event needs a line here.
 EXPECTED: dict[str, tuple[str, str | None, str | None]] = {
@@ -277,10 +278,7 @@ def test_result_is_the_predict_body_plus_the_source(batch_module: ModuleType, s3
     assert set(result) == PREDICTION_KEYS | SOURCE_KEYS
 
 
-
 def test_objects_read_one_after_another_reuse_one_reader_thread(batch_module: ModuleType) -> None:
-    import threading
-
     from boardread_batch.deadline import call_with_deadline
 
     readers = {call_with_deadline(5.0, threading.current_thread) for _ in range(5)}
@@ -288,25 +286,7 @@ def test_objects_read_one_after_another_reuse_one_reader_thread(batch_module: Mo
     assert readers.pop() is not threading.current_thread()
 
 
-KEPT_AFTER_IMPORT = """
-import boardread_batch.handler
-def rss_kb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-block = bytearray(3 << 20)  # zeroed: every page touched
-held = rss_kb()
-del block
-print(held - rss_kb())
-"""
-
-
 def test_a_container_keeps_a_photos_freed_memory_for_the_next() -> None:
     """Once the handler is loaded, 3 MB of a photo's arrays freed stay with the process (glibc
     by default gives such a block back, and the next photo faults it in again)."""
-    import subprocess
-    import sys
-
-    done = subprocess.run([sys.executable, "-c", KEPT_AFTER_IMPORT],
-                          capture_output=True, text=True, timeout=120, check=True)
-    assert int(done.stdout.strip().splitlines()[-1]) < 512, done.stdout
+    assert freed_block_given_back_kb("import boardread_batch.handler") < 512
