@@ -13,7 +13,11 @@
   wall time, after a few warm-up requests.
 - variants, in the same run: int8 (the packaged models, what Lambda serves), float32 (the same
   models before quantisation), and TensorFlow (the .keras models in tf.keras with the full TF
-  import, as the earlier project served them) called directly and through model.predict.
+  import, as the earlier project served them) called directly and through model.predict; and
+  the earlier project's own stack ("earlier"): MobileNetV2 at 244x244x3 in tf.keras, two
+  model.predict calls a photo (category, then the digit model: every photo here is a 7). Its
+  weights are untrained (theirs are not available, ImageNet's are out of reach): the time a
+  network takes does not depend on its weights, its answers do, so only its times are figures.
 Every variant runs single-threaded (OpenCV, TFLite and TF), like a 1-vCPU Lambda. Ratios are
 variant / int8 from this run. CPU contention from other jobs inflates every figure alike.
 """
@@ -39,9 +43,11 @@ if str(REPO) not in sys.path:  # run as a script: tests.servers is the repo's
 EVENT = REPO / "events" / "predict-jpeg-multipart.json"
 SIDES = (640, 1600, 4032)
 WARMUP = 3
-VARIANTS = ("int8", "float32", "tf", "tf-predict")
+VARIANTS = ("int8", "float32", "tf", "tf-predict", "earlier")
 LABELS = {"int8": "int8 TFLite", "float32": "float32 TFLite", "tf": "TensorFlow",
-          "tf-predict": "TF .predict"}
+          "tf-predict": "TF .predict", "earlier": "earlier MNv2"}
+EARLIER_DIR = REPO / "build" / "bench" / "earlier"  # the earlier stack's untrained networks
+EARLIER_SIDE = 244  # "resized to 244x244 (sic)": ../shared/docs/context.md
 
 
 def model_dirs() -> tuple[Path, Path]:
@@ -105,6 +111,55 @@ def keras_reader(keras_dir: Path, *, use_predict: bool) -> Any:
     return reader
 
 
+def save_earlier_models() -> None:
+    """The earlier project's three networks (MobileNetV2, 244 px colour input, its class
+    counts), untrained, saved as .keras files for the cold start to load, once."""
+    if all((EARLIER_DIR / f"{name}.keras").is_file() for name in ("category", "digit", "letter")):
+        return
+    import tensorflow as tf
+
+    EARLIER_DIR.mkdir(parents=True, exist_ok=True)
+    for name, classes in (("category", 3), ("digit", 10), ("letter", 26)):
+        model = tf.keras.applications.MobileNetV2(
+            input_shape=(EARLIER_SIDE, EARLIER_SIDE, 3), weights=None, classes=classes)
+        model.save(EARLIER_DIR / f"{name}.keras")
+
+
+def earlier_reader() -> Any:
+    """A reader that works as the earlier project's infer(): the glyph resized to 244x244x3,
+    model.predict of the category network, then of the digit network."""
+    import cv2
+    import numpy as np
+    import tensorflow as tf
+    from boardread.reader import CATEGORIES, Option
+
+    from training.glyphs import DIGITS
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+
+    class EarlierReader:
+        version = "earlier-mobilenetv2-untrained"
+
+        def __init__(self) -> None:
+            self.manifests: dict[str, Any] = {}
+            self.models = {name: tf.keras.models.load_model(EARLIER_DIR / f"{name}.keras")
+                           for name in ("category", "digit")}
+
+        def read(self, image: np.ndarray) -> list[Option]:
+            big = cv2.resize(image, (EARLIER_SIDE, EARLIER_SIDE), interpolation=cv2.INTER_LINEAR)
+            x = np.repeat(big[None, :, :, None], 3, axis=3).astype(np.float32) / 255.0
+            p_cat = self.models["category"].predict(x, verbose=0)[0]
+            p_digit = self.models["digit"].predict(x, verbose=0)[0]
+            options = [Option("digit", label, float(p_cat[0] * p), float(p_cat[0]), float(p))
+                       for label, p in zip(DIGITS, p_digit)]
+            options += [Option(c, None, float(p), float(p), None)
+                        for c, p in zip(CATEGORIES[1:], p_cat[1:])]
+            return sorted(options, key=lambda o: o.confidence, reverse=True)
+
+    return EarlierReader()
+
+
 def build_handler_and_app(variant: str) -> tuple[Any, Any]:
     """(Mangum handler, FastAPI app) for a variant, built as the Lambda handler module does."""
     if variant in ("int8", "float32"):  # float32: BOARDREAD_MODEL_DIR set by child_env()
@@ -116,7 +171,8 @@ def build_handler_and_app(variant: str) -> tuple[Any, Any]:
     from mangum import Mangum
 
     pin_threads()
-    reader = keras_reader(model_dirs()[1], use_predict=variant == "tf-predict")
+    reader = (earlier_reader() if variant == "earlier"
+              else keras_reader(model_dirs()[1], use_predict=variant == "tf-predict"))
     app = create_app(Settings())
     app.dependency_overrides[app_reader] = lambda: reader
     return Mangum(app, lifespan="off"), app
@@ -335,7 +391,7 @@ def print_tables(cold: dict[str, dict[str, float]], hot: dict[str, dict[Any, Any
               f"{c['total'] / base_cold['total']:>8.1f}{c['cpu']:>9.0f}"
               f"{c['cpu'] / base_cold['cpu']:>8.1f}")
     print(f"\nWarm, over HTTP (uvicorn, 127.0.0.1), {requests} requests per size "
-          f"({max(5, requests // 3)} for TF .predict): client wall ms")
+          f"({max(5, requests // 3)} for TF .predict and earlier): client wall ms")
     header = "".join(f"{f'{s}px p50':>11}{'p95':>7}" for s in SIDES)
     print(f"{'variant':<16}{header}{'peak RSS MB':>13}")
     for variant, h in hot.items():
@@ -383,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
     print("cold start code: " + ("the sam build (.aws-sam/build), with its bytecode" if lambda_code()
                                  else "the venv's editable sources (no `make build` yet)"))
     started = time.perf_counter()
+    if "earlier" in variants:
+        save_earlier_models()
     photos = {side: jpeg_at(side, 5) for side in SIDES}
     start_ms = interpreter_start_ms(args.cold_runs)
     # The call style (tf-predict) does not change the import and load: no cold start of its own.
@@ -391,7 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     hot: dict[str, dict[Any, Any]] = {}
     for variant in variants:
         # model.predict is ~10x slower per call: fewer requests keep the run near a minute.
-        count = args.requests if variant != "tf-predict" else max(5, args.requests // 3)
+        count = (args.requests if variant not in ("tf-predict", "earlier")
+                 else max(5, args.requests // 3))
         hot[variant] = warm(variant, photos, count)
         print(f"  {LABELS[variant]} done ({time.perf_counter() - started:.0f} s)", flush=True)
     print_tables(cold, hot, start_ms, args.requests)
