@@ -127,7 +127,8 @@ def save_earlier_models() -> None:
 
 def earlier_reader() -> Any:
     """A reader that works as the earlier project's infer(): the glyph resized to 244x244x3,
-    model.predict of the category network, then of the digit network."""
+    model.predict of the category network, then of the digit network. It loads only those two
+    (a server that also reads letters loads the third too: its cold start is understated)."""
     import cv2
     import numpy as np
     import tensorflow as tf
