@@ -54,6 +54,7 @@ def freed_block_given_back_kb(setup: str) -> int:
                           capture_output=True, text=True, timeout=120, check=True)
     return int(done.stdout.strip().splitlines()[-1])
 
+
 @dataclass
 class FakeContext:
     """The parts of Lambda's context object that Mangum and our logs read."""

@@ -12,12 +12,7 @@ from .conftest import encode
 
 
 def test_the_board_is_found_and_flattened(whiteboard_photo):
-    grey = decode_image(whiteboard_photo.data)
-    corners = find_board(grey)
-    assert corners is not None
-    truth = order_corners(whiteboard_photo.corners * grey.shape[1] / whiteboard_photo.size[0])
-    # Within 7 % of the photo: the outline found is the board (or its inner edge if framed).
-    assert np.abs(corners - truth).max() < 0.07 * max(grey.shape)
+    grey = _assert_board_found(whiteboard_photo)
     board = extract_board(grey)
     assert board.found and max(board.image.shape) == BOARD_SIDE
 
@@ -78,17 +73,23 @@ def _render(kind: str, number: int, seed: int) -> RenderedPhoto:
                                   kind, str(number)), seed)
 
 
-# Test-split photos (spec, seed) whose board merges with the wall or clutter in every
-# threshold image: no outline follows it, its straight sides do.
-@pytest.mark.parametrize(("kind", "number", "seed"), [
-    ("sun", 235, 2010354420), ("cloud", 5, 2464669892)])
-def test_a_board_merged_with_its_surroundings_is_found_by_its_straight_sides(kind, number, seed):
-    photo = _render(kind, number, seed)
+def _assert_board_found(photo: RenderedPhoto) -> np.ndarray:
+    """The photo's board is found: within 7 % of the photo from the renderer's outline (the
+    board, or its inner edge if framed). The decoded grey photo is returned."""
     grey = decode_image(photo.data)
     corners = find_board(grey)
     assert corners is not None
     truth = order_corners(photo.corners * grey.shape[1] / photo.size[0])
     assert np.abs(corners - truth).max() < 0.07 * max(grey.shape)
+    return grey
+
+
+# Test-split photos (spec, seed) whose board merges with the wall or clutter in every
+# threshold image: no outline follows it, its straight sides do.
+@pytest.mark.parametrize(("kind", "number", "seed"), [
+    ("sun", 235, 2010354420), ("cloud", 5, 2464669892)])
+def test_a_board_merged_with_its_surroundings_is_found_by_its_straight_sides(kind, number, seed):
+    _assert_board_found(_render(kind, number, seed))
 
 
 # Bright scenes (median grey 128-213) whose board edge Canny missed while its thresholds were
@@ -96,12 +97,7 @@ def test_a_board_merged_with_its_surroundings_is_found_by_its_straight_sides(kin
 @pytest.mark.parametrize(("kind", "number", "seed"), [
     ("star", 209, 5009), ("cloud", 131, 5231), ("sun", 66, 5166)])
 def test_a_board_in_a_bright_photo_is_found(kind, number, seed):
-    photo = _render(kind, number, seed)
-    grey = decode_image(photo.data)
-    corners = find_board(grey)
-    assert corners is not None
-    truth = order_corners(photo.corners * grey.shape[1] / photo.size[0])
-    assert np.abs(corners - truth).max() < 0.07 * max(grey.shape)
+    _assert_board_found(_render(kind, number, seed))
 
 
 # Test-split photos cropped to an LED or peg board: the patch of lit dots (the glyph) has an
