@@ -48,6 +48,7 @@ LABELS = {"int8": "int8 TFLite", "float32": "float32 TFLite", "tf": "TensorFlow"
           "tf-predict": "TF .predict", "earlier": "earlier MNv2"}
 EARLIER_DIR = REPO / "build" / "bench" / "earlier"  # the earlier stack's untrained networks
 EARLIER_SIDE = 244  # "resized to 244x244 (sic)": ../shared/docs/context.md
+EARLIER_NETWORKS = {"category": 3, "digit": 10}  # classes; every bench photo is a 7
 
 
 def model_dirs() -> tuple[Path, Path]:
@@ -68,14 +69,21 @@ def pin_threads() -> None:
     cv2.setNumThreads(1)
 
 
-def keras_reader(keras_dir: Path, *, use_predict: bool) -> Any:
-    """A boardread Reader whose three models are tf.keras models (same two-stage logic)."""
-    import numpy as np
+def single_threaded_tf() -> Any:
+    """TensorFlow, its op pools pinned to one thread each (as the other variants are)."""
     import tensorflow as tf
-    from boardread.reader import Reader
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
+    return tf
+
+
+def keras_reader(keras_dir: Path, *, use_predict: bool) -> Any:
+    """A boardread Reader whose three models are tf.keras models (same two-stage logic)."""
+    import numpy as np
+    from boardread.reader import Reader
+
+    tf = single_threaded_tf()
 
     class KerasModel:
         def __init__(self, path: Path) -> None:
@@ -112,14 +120,15 @@ def keras_reader(keras_dir: Path, *, use_predict: bool) -> Any:
 
 
 def save_earlier_models() -> None:
-    """The earlier project's three networks (MobileNetV2, 244 px colour input, its class
-    counts), untrained, saved as .keras files for the cold start to load, once."""
-    if all((EARLIER_DIR / f"{name}.keras").is_file() for name in ("category", "digit", "letter")):
+    """The earlier project's networks that a 7 goes through (MobileNetV2, 244 px colour
+    input, its class counts), untrained, saved as .keras files for the cold start to load,
+    once."""
+    if all((EARLIER_DIR / f"{name}.keras").is_file() for name in EARLIER_NETWORKS):
         return
     import tensorflow as tf
 
     EARLIER_DIR.mkdir(parents=True, exist_ok=True)
-    for name, classes in (("category", 3), ("digit", 10), ("letter", 26)):
+    for name, classes in EARLIER_NETWORKS.items():
         model = tf.keras.applications.MobileNetV2(
             input_shape=(EARLIER_SIDE, EARLIER_SIDE, 3), weights=None, classes=classes)
         model.save(EARLIER_DIR / f"{name}.keras")
@@ -131,13 +140,11 @@ def earlier_reader() -> Any:
     (a server that also reads letters loads the third too: its cold start is understated)."""
     import cv2
     import numpy as np
-    import tensorflow as tf
     from boardread.reader import CATEGORIES, Option
 
     from training.glyphs import DIGITS
 
-    tf.config.threading.set_intra_op_parallelism_threads(1)
-    tf.config.threading.set_inter_op_parallelism_threads(1)
+    tf = single_threaded_tf()
 
     class EarlierReader:
         version = "earlier-mobilenetv2-untrained"
@@ -145,7 +152,7 @@ def earlier_reader() -> Any:
         def __init__(self) -> None:
             self.manifests: dict[str, Any] = {}
             self.models = {name: tf.keras.models.load_model(EARLIER_DIR / f"{name}.keras")
-                           for name in ("category", "digit")}
+                           for name in EARLIER_NETWORKS}
 
         def read(self, image: np.ndarray) -> list[Option]:
             big = cv2.resize(image, (EARLIER_SIDE, EARLIER_SIDE), interpolation=cv2.INTER_LINEAR)
