@@ -46,9 +46,16 @@ WARMUP = 3
 VARIANTS = ("int8", "float32", "tf", "tf-predict", "earlier")
 LABELS = {"int8": "int8 TFLite", "float32": "float32 TFLite", "tf": "TensorFlow",
           "tf-predict": "TF .predict", "earlier": "earlier MNv2"}
+# model.predict is ~10x slower per call: fewer requests keep the run near a minute.
+PREDICT_VARIANTS = ("tf-predict", "earlier")
 EARLIER_DIR = REPO / "build" / "bench" / "earlier"  # the earlier stack's untrained networks
 EARLIER_SIDE = 244  # "resized to 244x244 (sic)": ../shared/docs/context.md
 EARLIER_NETWORKS = {"category": 3, "digit": 10}  # classes; every bench photo is a 7
+
+
+def warm_requests(variant: str, requests: int) -> int:
+    """Warm requests per photo size for a variant (``requests`` unless it calls model.predict)."""
+    return max(5, requests // 3) if variant in PREDICT_VARIANTS else requests
 
 
 def model_dirs() -> tuple[Path, Path]:
@@ -399,7 +406,8 @@ def print_tables(cold: dict[str, dict[str, float]], hot: dict[str, dict[Any, Any
               f"{c['total'] / base_cold['total']:>8.1f}{c['cpu']:>9.0f}"
               f"{c['cpu'] / base_cold['cpu']:>8.1f}")
     print(f"\nWarm, over HTTP (uvicorn, 127.0.0.1), {requests} requests per size "
-          f"({max(5, requests // 3)} for TF .predict and earlier): client wall ms")
+          f"({warm_requests(PREDICT_VARIANTS[0], requests)} for "
+          f"{' and '.join(LABELS[v] for v in PREDICT_VARIANTS)}): client wall ms")
     header = "".join(f"{f'{s}px p50':>11}{'p95':>7}" for s in SIDES)
     print(f"{'variant':<16}{header}{'peak RSS MB':>13}")
     for variant, h in hot.items():
@@ -456,10 +464,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  cold starts done ({time.perf_counter() - started:.0f} s)", flush=True)
     hot: dict[str, dict[Any, Any]] = {}
     for variant in variants:
-        # model.predict is ~10x slower per call: fewer requests keep the run near a minute.
-        count = (args.requests if variant not in ("tf-predict", "earlier")
-                 else max(5, args.requests // 3))
-        hot[variant] = warm(variant, photos, count)
+        hot[variant] = warm(variant, photos, warm_requests(variant, args.requests))
         print(f"  {LABELS[variant]} done ({time.perf_counter() - started:.0f} s)", flush=True)
     print_tables(cold, hot, start_ms, args.requests)
     return 0
