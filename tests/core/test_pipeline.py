@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 from boardread import InvalidImage, read_board
+from boardread.pipeline import prepare_photo
 
 CATEGORIES = {"digit", "letter", "free_pattern"}
 
@@ -60,3 +61,18 @@ def test_an_outline_that_cuts_through_the_glyph_gives_way_to_the_whole_photo():
     """The stroke runs on past the board's edge: the outline found would cut it, so the
     whole photo is read, and the reading says no board was used."""
     assert read_board(_wall_with_board(820)).board_found is False
+
+
+def test_an_outline_with_no_ink_inside_gives_way_to_the_whole_photo():
+    """A sheet photographed up close, a shadow's quad on one half and the seven on the other:
+    the shadow's outline is the board the search finds, but there is nothing on it."""
+    sheet = np.full((900, 1200), 225, np.uint8)
+    cv2.fillConvexPoly(sheet, np.array([[40, 60], [640, 40], [660, 860], [50, 840]], np.int32),
+                       120)
+    cv2.line(sheet, (900, 300), (900, 620), 30, 26)
+    cv2.line(sheet, (820, 300), (900, 300), 30, 26)
+    ok, jpeg = cv2.imencode(".jpg", sheet, [cv2.IMWRITE_JPEG_QUALITY, 92])
+    assert ok
+    photo = prepare_photo(jpeg.tobytes())
+    assert photo.board_found is False
+    assert photo.glyph.box is not None
