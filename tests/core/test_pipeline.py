@@ -3,8 +3,7 @@ import base64
 import cv2
 import numpy as np
 import pytest
-from boardread import InvalidImage, read_board
-from boardread.pipeline import prepare_photo
+from boardread import InvalidImage, prepare_photo, read_board
 
 CATEGORIES = {"digit", "letter", "free_pattern"}
 
