@@ -174,20 +174,32 @@ def real_photo_scores(reader: Reader, real: dict[str, np.ndarray]) -> dict:
 def write_sample(test: dict[str, np.ndarray], reader: Reader, path: Path, seed: int) -> dict:
     """A fixed sample of test glyphs with what the int8 models answered and scored on it."""
     picks = np.sort(np.random.default_rng(seed).choice(len(test["x"]), SAMPLE, replace=False))
-    x = test["x"][picks]
+    return _save_sample(path, reader, test["x"][picks], test["category"][picks],
+                        test["label"][picks])
+
+
+def refresh_sample(path: Path, reader: Reader) -> dict:
+    """The committed sample's answers again, from ``reader`` (after a change to the reading
+    or to the models' outputs, with no new test split to draw a sample from)."""
+    sample = np.load(path)
+    return _save_sample(path, reader, sample["x"], sample["category"], sample["label"])
+
+
+def _save_sample(path: Path, reader: Reader, x: np.ndarray, category: np.ndarray,
+                 label: np.ndarray) -> dict:
     firsts = [reader.read(image)[0] for image in x]
     category_probs = np.stack([reader.models["category"].predict(image) for image in x])
     right = [o.category == c and o.label == (lab or None)
-             for o, c, lab in zip(firsts, test["category"][picks], test["label"][picks])]
+             for o, c, lab in zip(firsts, category, label)]
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
-        path, x=x, category=test["category"][picks], label=test["label"][picks],
+        path, x=x, category=category, label=label,
         read_category=np.array([o.category for o in firsts]),
         read_label=np.array([o.label or "" for o in firsts]),
         confidence=np.array([o.confidence for o in firsts]),
         category_probs=category_probs, accuracy=np.array(float(np.mean(right))),
         model_version=np.array(reader.version))
-    return {"samples": SAMPLE, "accuracy": float(np.mean(right))}
+    return {"samples": len(x), "accuracy": float(np.mean(right))}
 
 
 def _stamp_manifests(model_dir: Path, scores: dict) -> None:
@@ -206,7 +218,12 @@ def _stamp_manifests(model_dir: Path, scores: dict) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    config, args = stage_config(__doc__, argv)
+    config, args = stage_config(__doc__, argv, lambda parser: parser.add_argument(
+        "--refresh-sample", action="store_true",
+        help="only answer the committed sample again with the models in --model-dir"))
+    if args.refresh_sample:
+        log.info("sample: %s", refresh_sample(SAMPLE_PATH, Reader(config.model_dir)))
+        return
     evaluate(config, None if args.smoke else SAMPLE_PATH)
 
 if __name__ == "__main__":

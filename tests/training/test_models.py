@@ -98,3 +98,23 @@ def test_training_batches_differ_by_epoch_and_repeat_by_run():
         np.testing.assert_array_equal(a, b)
     labels = np.concatenate([b[1].numpy() for b in ds])
     assert sorted(labels) == list(range(40))  # every sample once an epoch
+
+
+def test_the_exported_category_model_gives_its_class_logits_once(tmp_path):
+    """``with_class_logits`` adds the second output the reader weighs characters with; done
+    twice it adds nothing more, and the float32 export gets it the same way."""
+    import tensorflow as tf
+    from boardread.reader import TFLiteModel
+
+    from training.export import convert, with_class_logits
+
+    trained = build_model("category")
+    x = np.random.default_rng(1).random((1, *trained.input_shape[1:]), np.float32)
+    once = with_class_logits(convert(answering_model("category", trained)))
+    assert with_class_logits(once) == once
+    (tmp_path / "category.tflite").write_bytes(once)
+    probs, logits = TFLiteModel(tmp_path / "category.tflite").predict_with_logits(
+        (x[0, ..., 0] * 255).astype(np.uint8))
+    expected = tf.keras.Model(trained.input, trained.get_layer("fine_probs").output)(x)[0]
+    assert probs.shape == (3,) and logits.shape == (len(FINE),)
+    np.testing.assert_allclose(tf.nn.softmax(logits).numpy(), expected.numpy(), atol=0.02)

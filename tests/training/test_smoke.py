@@ -48,6 +48,10 @@ def test_smoke_run_exports_three_int8_models_that_load(smoke_build):
         assert manifest["data"]["config"]["photos"]["train"] == 240
         assert 0.0 <= manifest["metrics"]["test_accuracy"] <= 1.0
         assert (smoke_build / "models" / f"{name}.tflite").stat().st_size < 1_000_000
+    for folder in (smoke_build / "models", smoke_build / "models" / "float32"):
+        classes = json.loads((folder / "category.json").read_text())["class_labels"]
+        _, logits = Reader(folder).models["category"].predict_with_logits(x[0])
+        assert logits.shape == (len(classes),)
 
 
 def test_smoke_run_writes_the_report(smoke_build):
