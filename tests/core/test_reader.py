@@ -65,6 +65,33 @@ def test_a_sure_free_pattern_still_has_three_alternatives(reader, monkeypatch):
     assert {o.category for o in options[1:3]} == {"digit"}  # the likelier character category
 
 
+@pytest.mark.parametrize("favoured", ["1", "7"])
+def test_the_category_models_own_opinion_of_the_character_counts(reader, monkeypatch, favoured):
+    """The digit model torn between 1 and 7: the category network, which learnt each character
+    too, decides through its second output (class logits)."""
+    classes = reader.manifests["category"].raw["class_labels"]
+    logits = np.zeros(len(classes), np.float32)
+    logits[classes.index(favoured)] = 4.0
+    category = np.array([0.9, 0.05, 0.05], np.float32)  # digit, letter, free_pattern
+    digits = reader.manifests["digit"].labels
+    torn = np.array([0.5 if d in ("1", "7") else 0.0 for d in digits], np.float32)
+    monkeypatch.setattr(reader.models["category"], "predict_with_logits",
+                        lambda image: (category, logits))
+    monkeypatch.setattr(reader.models["digit"], "predict", lambda image: torn)
+    best = reader.read(np.load(SAMPLE)["x"][0])[0]
+    assert (best.category, best.label) == ("digit", favoured)
+    assert best.confidence == pytest.approx(0.9 * best.label_confidence)
+
+
+def test_the_category_model_gives_its_class_logits():
+    reader = Reader()
+    classes = reader.manifests["category"].raw["class_labels"]
+    assert set(classes) >= {*reader.manifests["digit"].labels, *reader.manifests["letter"].labels}
+    probs, logits = reader.models["category"].predict_with_logits(np.load(SAMPLE)["x"][0])
+    assert probs.shape == (3,) and logits.shape == (len(classes),)
+    assert reader.models["digit"].predict_with_logits(np.load(SAMPLE)["x"][0])[1] is None
+
+
 def test_a_wrong_checksum_is_refused(tmp_path):
     from boardread.errors import ModelError
 
