@@ -93,22 +93,34 @@ def keras_reader(keras_dir: Path, *, use_predict: bool) -> Any:
     tf = single_threaded_tf()
 
     class KerasModel:
-        def __init__(self, path: Path) -> None:
-            self.model = tf.keras.models.load_model(path)
-            self.side = int(self.model.input_shape[1])
+        def __init__(self, path: Path, *, class_logits: bool) -> None:
+            model = tf.keras.models.load_model(path)
+            if class_logits:  # as the exported category model's second output (its log)
+                model = tf.keras.Model(model.input,
+                                       [model.output, model.get_layer("fine_probs").output])
+            self.model, self.class_logits = model, class_logits
+            self.side = int(model.input_shape[1])
 
         def predict(self, image: np.ndarray) -> np.ndarray:
+            return self.predict_with_logits(image)[0]
+
+        def predict_with_logits(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
             x = (image.astype(np.float32) / 255.0).reshape(1, self.side, self.side, 1)
-            y = (self.model.predict(x, verbose=0) if use_predict
-                 else self.model(x, training=False).numpy())[0]
-            return y / y.sum()
+            y = self.model.predict(x, verbose=0) if use_predict else self.model(x, training=False)
+            if not self.class_logits:
+                probs = np.asarray(y)[0]
+                return probs / probs.sum(), None
+            probs, fine = (np.asarray(t)[0] for t in y)
+            return probs / probs.sum(), np.log(np.maximum(fine, 1e-12))
 
     @dataclass
     class Labels:
         labels: tuple[str, ...]
         sha256: str
+        raw: dict[str, Any]
 
     from boardread.manifest import default_model_dir
+    from boardread.reader import _vote_indices
 
     reader = Reader.__new__(Reader)  # skip the TFLite loading; read() only needs these fields
     reader.manifests = {}
@@ -119,8 +131,10 @@ def keras_reader(keras_dir: Path, *, use_predict: bool) -> Any:
         if not manifest.is_file():
             manifest = default_model_dir() / f"{name}.json"
         meta = json.loads(manifest.read_text())
-        reader.manifests[name] = Labels(tuple(meta["labels"]), "keras")  # type: ignore[assignment]
-        reader.models[name] = KerasModel(keras_dir / f"{name}.keras")  # type: ignore[assignment]
+        reader.manifests[name] = Labels(tuple(meta["labels"]), "keras", meta)  # type: ignore[assignment]
+        reader.models[name] = KerasModel(  # type: ignore[assignment]
+            keras_dir / f"{name}.keras", class_logits="class_labels" in meta)
+    reader._votes = _vote_indices(reader.manifests)  # type: ignore[arg-type]
     reader.version = "keras-baseline"
     reader.input_side = reader.models["category"].side
     return reader
