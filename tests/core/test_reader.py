@@ -59,7 +59,8 @@ def test_answers_are_a_probability_ranking(reader):
 
 def test_a_sure_free_pattern_still_has_three_alternatives(reader, monkeypatch):
     free = np.array([0.004, 0.001, 0.995], np.float32)  # digit, letter, free_pattern
-    monkeypatch.setattr(reader.models["category"], "predict", lambda image: free)
+    monkeypatch.setattr(reader.models["category"], "predict_with_logits",
+                        lambda image: (free, None))
     options = reader.read(np.load(SAMPLE)["x"][0])
     assert len(options) >= 3 and options[0].category == "free_pattern"
     assert {o.category for o in options[1:3]} == {"digit"}  # the likelier character category
