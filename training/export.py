@@ -24,7 +24,7 @@ from tensorflow.lite.tools import flatbuffer_utils
 
 from .config import TrainConfig, stage_config
 from .dataset import load_split
-from .models import FINE_CLASSES, TASKS, training_classes
+from .models import TASKS, training_classes
 from .train import task_arrays
 
 log = logging.getLogger("training.export")
@@ -114,7 +114,7 @@ def export_task(config: TrainConfig, task: str, train: dict, version_date: str) 
             "name": task,
             "kind": kind,
             "labels": list(TASKS[task]),
-            **({"class_labels": list(FINE_CLASSES[task])} if task == "category" else {}),
+            **({"class_labels": list(training_classes(task))} if task == "category" else {}),
             "input": {**input_details(path), "normalisation": NORMALISATION},
             "sha256": sha256_file(path),
             "bytes": path.stat().st_size,

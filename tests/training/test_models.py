@@ -101,8 +101,9 @@ def test_training_batches_differ_by_epoch_and_repeat_by_run():
 
 
 def test_the_exported_category_model_gives_its_class_logits_once(tmp_path):
-    """``with_class_logits`` adds the second output the reader weighs characters with; done
-    twice it adds nothing more, and the float32 export gets it the same way."""
+    """``with_class_logits`` adds the second output the reader weighs characters with, the
+    network's own logits (a float32 conversion here; the smoke run checks the int8 export);
+    done twice it adds nothing more."""
     import tensorflow as tf
     from boardread.reader import TFLiteModel
 
