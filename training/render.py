@@ -157,15 +157,40 @@ def _paper(mask, box, bw, bh, rng):  # type: ignore[no-untyped-def]
 
 def _dot_grid(mask: np.ndarray, box: tuple[int, int, int, int], rng: np.random.Generator
               ) -> tuple[np.ndarray, float, tuple[float, float]]:
-    """Cells of a dot matrix over the glyph box: lit where the glyph has ink."""
+    """Cells of a dot matrix over the glyph box: lit where the glyph has ink.
+
+    A sign maker picks a grid fine enough for the glyph: from the drawn number of cells, the
+    grid is made finer until the lit cells keep the glyph's counters (the holes of A, B, 0, e)
+    and add none. Coarse grids filled them: a bold A on 7 cells lit a solid triangle."""
     x, y, gw, gh = box
+    glyph = mask[y : y + gh, x : x + gw]
+    counters = _holes(glyph > 0.5, min_area=_MIN_COUNTER * gw * gh)
     cells = int(rng.integers(7, 22))
+    while True:
+        lit, pitch = _lit_cells(glyph, cells)
+        if cells >= _MAX_CELLS or _holes(lit, min_area=1) == counters:
+            return lit, pitch, (x + pitch / 2, y + pitch / 2)
+        cells += 2
+
+
+_MAX_CELLS = 31
+_MIN_COUNTER = 0.005  # of the glyph box: smaller loops are a jittered pen crossing itself
+
+
+def _lit_cells(glyph: np.ndarray, cells: int) -> tuple[np.ndarray, float]:
+    gh, gw = glyph.shape
     pitch = max(gw, gh) / cells
     cols, rows = max(1, round(gw / pitch)), max(1, round(gh / pitch))
-    glyph = mask[y : y + gh, x : x + gw]
     thick = cv2.dilate(glyph, np.ones((3, 3), np.uint8), iterations=max(1, round(pitch / 6)))
-    lit = cv2.resize(thick, (cols, rows), interpolation=cv2.INTER_AREA) > 0.3
-    return lit, pitch, (x + pitch / 2, y + pitch / 2)
+    return cv2.resize(thick, (cols, rows), interpolation=cv2.INTER_AREA) > 0.3, pitch
+
+
+def _holes(binary: np.ndarray, min_area: float) -> int:
+    """Regions of background enclosed by the glyph (4-connected, as 8-connected ink encloses)."""
+    background = np.pad(~binary, 1, constant_values=True).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(background, connectivity=4)
+    outside = labels[0, 0]
+    return sum(1 for i in range(1, count) if i != outside and stats[i, 4] >= min_area)
 
 
 def _dots(board: np.ndarray, centres: np.ndarray, radius: float, colour: np.ndarray

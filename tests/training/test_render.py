@@ -1,8 +1,9 @@
 import cv2
 import numpy as np
+import pytest
 
-from training.glyphs import GlyphSpec
-from training.render import BOARD_STYLES, render_photo
+from training.glyphs import GlyphSpec, draw_glyph
+from training.render import BOARD_STYLES, _dot_grid, _holes, _place, render_photo
 
 SPEC = GlyphSpec("font", "letter", "A", "font:dejavu",
                  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "a")
@@ -19,3 +20,19 @@ def test_every_board_style_renders_a_decodable_photo():
         image = cv2.imdecode(np.frombuffer(photo.data, np.uint8), cv2.IMREAD_COLOR)
         assert image is not None and (image.shape[1], image.shape[0]) == photo.size
         assert 640 <= max(photo.size) <= 4000
+
+
+BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+@pytest.mark.parametrize(("char", "counters"), [("0", 1), ("A", 1), ("B", 2), ("e", 1), ("8", 2)])
+def test_a_dot_matrix_keeps_the_counters_of_a_bold_glyph(char: str, counters: int) -> None:
+    """LED and peg boards light the cells the glyph covers; on a coarse grid a bold glyph's
+    counters were lit too (a solid blob labelled 0). The grid is made finer until they show."""
+    spec = GlyphSpec("font", "letter", char.upper(), "font:dejavu-bold", BOLD, char)
+    for seed in range(12):
+        rng = np.random.default_rng(seed)
+        mask, box = _place(draw_glyph(spec, rng), 600, 450, rng)
+        lit, pitch, _ = _dot_grid(mask, box, rng)
+        assert _holes(lit, min_area=1) == counters, (char, seed, lit.shape)
+        assert pitch >= max(box[2:]) / 31  # the finest grid a sign has here
