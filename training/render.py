@@ -19,6 +19,8 @@ BOARD_STYLES = ("whiteboard", "chalkboard", "paper", "led", "pegboard")
 STYLE_WEIGHTS = (0.28, 0.22, 0.2, 0.15, 0.15)
 BOARD_SIDE = 600  # long side of the board image before it is put in the scene
 RENDER_SIDE = 960  # scenes are composed at most this big, then scaled to the photo size
+_MAX_CELLS = 31  # the finest dot matrix (cells across the glyph's long side)
+_MIN_COUNTER = 0.005  # of the glyph box: smaller loops are a jittered pen crossing itself
 
 
 @dataclass(frozen=True)
@@ -171,10 +173,6 @@ def _dot_grid(mask: np.ndarray, box: tuple[int, int, int, int], rng: np.random.G
         if cells >= _MAX_CELLS or _holes(lit, min_area=1) == counters:
             return lit, pitch, (x + pitch / 2, y + pitch / 2)
         cells += 2
-
-
-_MAX_CELLS = 31
-_MIN_COUNTER = 0.005  # of the glyph box: smaller loops are a jittered pen crossing itself
 
 
 def _lit_cells(glyph: np.ndarray, cells: int) -> tuple[np.ndarray, float]:
