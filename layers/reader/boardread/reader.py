@@ -59,14 +59,12 @@ class TFLiteModel:
             self._interpreter.set_tensor(self._input["index"], x)
             self._interpreter.invoke()
             y = self._interpreter.get_tensor(self._output["index"])[0]
-            logits = (None if self._class_logits is None else
-                      self._interpreter.get_tensor(self._class_logits["index"])[0])
+            logits = (None if self._class_logits is None else _dequantise(
+                self._interpreter.get_tensor(self._class_logits["index"])[0], self._class_logits))
         probs = _dequantise(y, self._output)
         total = float(probs.sum())
         probs = probs / total if total > 0 else np.full_like(probs, 1.0 / len(probs))
-        if logits is None or self._class_logits is None:
-            return probs, None
-        return probs, _dequantise(logits, self._class_logits)
+        return probs, logits
 
 
 @dataclass(frozen=True)
