@@ -19,7 +19,7 @@ BOARD_STYLES = ("whiteboard", "chalkboard", "paper", "led", "pegboard")
 STYLE_WEIGHTS = (0.28, 0.22, 0.2, 0.15, 0.15)
 BOARD_SIDE = 600  # long side of the board image before it is put in the scene
 RENDER_SIDE = 960  # scenes are composed at most this big, then scaled to the photo size
-_MAX_CELLS = 31  # the finest dot matrix (cells across the glyph's long side)
+_MAX_CELLS = 31  # refining stops at this many cells across or the next (steps of two): 31-32
 _MIN_COUNTER = 0.005  # of the glyph box: smaller loops are a jittered pen crossing itself
 
 
