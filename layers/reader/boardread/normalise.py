@@ -73,11 +73,13 @@ def normalise_glyph(board: np.ndarray) -> Glyph:
 def ink_map(board: np.ndarray) -> tuple[np.ndarray, bool]:
     """Ink strength per pixel (uint8, 0 = bare board) and whether the ink is light on dark."""
     grey = cv2.GaussianBlur(board, (3, 3), 0).astype(np.int16)
-    closed, opened = _background(board)
-    dark_ink = np.clip(closed.astype(np.int16) - grey, 0, 255).astype(np.uint8)
-    light_ink = np.clip(grey - opened.astype(np.int16), 0, 255).astype(np.uint8)
-    light_on_dark = _is_light_on_dark(board, dark_ink, light_ink)
-    ink = light_ink if light_on_dark else dark_ink
+    light_on_dark = _polarity_by_level(board)
+    if light_on_dark is None:  # a mid-grey board: the stronger ink decides, so both are made
+        dark_ink, light_ink = _dark_ink(board, grey), _light_ink(board, grey)
+        light_on_dark = grey_percentile(light_ink, 99.5) > grey_percentile(dark_ink, 99.5)
+        ink = light_ink if light_on_dark else dark_ink
+    else:
+        ink = _light_ink(board, grey) if light_on_dark else _dark_ink(board, grey)
     return _without_patches(board, grey, ink, light_on_dark), light_on_dark
 
 
@@ -104,19 +106,27 @@ def _inner(image: np.ndarray, share: float) -> np.ndarray:
     return image[dy : h - dy, dx : w - dx] if h - 2 * dy >= 8 and w - 2 * dx >= 8 else image
 
 
-def _background(board: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The bare board under dark ink (closing) and under light ink (opening), at half size."""
+def _dark_ink(board: np.ndarray, grey: np.ndarray) -> np.ndarray:
+    """How much darker than the bare board (its closing) each pixel is."""
+    closed = _background(board, cv2.MORPH_CLOSE)
+    return np.clip(closed.astype(np.int16) - grey, 0, 255).astype(np.uint8)
+
+
+def _light_ink(board: np.ndarray, grey: np.ndarray) -> np.ndarray:
+    """How much lighter than the bare board (its opening) each pixel is."""
+    opened = _background(board, cv2.MORPH_OPEN)
+    return np.clip(grey - opened.astype(np.int16), 0, 255).astype(np.uint8)
+
+
+def _background(board: np.ndarray, operation: int) -> np.ndarray:
+    """The bare board under dark ink (``MORPH_CLOSE``) or under light ink (``MORPH_OPEN``),
+    estimated at half size."""
     h, w = board.shape
     half = cv2.resize(board, (max(1, w // 2), max(1, h // 2)), interpolation=cv2.INTER_AREA)
     k = _board_kernel(board.shape)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))  # rect: separable, fast
-    closed = cv2.morphologyEx(half, cv2.MORPH_CLOSE, kernel)
-    opened = cv2.morphologyEx(half, cv2.MORPH_OPEN, kernel)
-    closed = cv2.blur(closed, (k, k))
-    opened = cv2.blur(opened, (k, k))
-    size = (w, h)
-    return (cv2.resize(closed, size, interpolation=cv2.INTER_LINEAR),
-            cv2.resize(opened, size, interpolation=cv2.INTER_LINEAR))
+    bare = cv2.blur(cv2.morphologyEx(half, operation, kernel), (k, k))
+    return cv2.resize(bare, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _board_kernel(shape: tuple[int, ...]) -> int:
@@ -159,13 +169,15 @@ def _stroke_width(ink: np.ndarray, strong: float) -> float | None:
     return 2.0 * float(np.percentile(distance[ridge], 90))
 
 
-def _is_light_on_dark(board: np.ndarray, dark_ink: np.ndarray, light_ink: np.ndarray) -> bool:
+def _polarity_by_level(board: np.ndarray) -> bool | None:
+    """True for a dark board (light ink), False for a light one, None for a mid-grey board,
+    whose polarity the ink itself must tell."""
     median = grey_median(board)
     if median >= 150:
         return False
     if median <= 95:
         return True
-    return grey_percentile(light_ink, 99.5) > grey_percentile(dark_ink, 99.5)
+    return None
 
 
 def _strongest(ink: np.ndarray) -> float:
