@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from training.glyphs import GlyphSpec, draw_glyph
-from training.render import BOARD_STYLES, _dot_grid, _holes, _place, render_photo
+from training.render import _MAX_CELLS, BOARD_STYLES, _dot_grid, _holes, _place, render_photo
 
 SPEC = GlyphSpec("font", "letter", "A", "font:dejavu",
                  "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "a")
@@ -35,4 +35,5 @@ def test_a_dot_matrix_keeps_the_counters_of_a_bold_glyph(char: str, counters: in
         mask, box = _place(draw_glyph(spec, rng), 600, 450, rng)
         lit, pitch, _ = _dot_grid(mask, box, rng)
         assert _holes(lit, min_area=1) == counters, (char, seed, lit.shape)
-        assert pitch >= max(box[2:]) / 31  # the finest grid a sign has here
+        # refining stops at _MAX_CELLS cells or one more (it steps by two)
+        assert pitch >= max(box[2:]) / (_MAX_CELLS + 1)
