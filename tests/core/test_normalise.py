@@ -106,12 +106,13 @@ def test_a_bright_frame_rim_does_not_raise_the_bar_above_faint_chalk():
     assert np.corrcoef(glyph.image.ravel(), plain.image.ravel())[0, 1] > 0.9
 
 
-def _shade(board: np.ndarray, corners: list[tuple[int, int]], depth: float) -> np.ndarray:
-    """``board`` with a soft-edged shadow over the polygon ``corners``, ``depth`` of the light
-    taken away (as a hand or a phone casts on a board)."""
+def _shade(board: np.ndarray, corners: list[tuple[int, int]], depth: float,
+           softness: float = 3) -> np.ndarray:
+    """``board`` with a shadow over the polygon ``corners``, ``depth`` of the light taken away
+    (as a hand or a phone casts on a board), its edge blurred by ``softness`` pixels."""
     shadow = np.zeros(board.shape, np.float32)
     cv2.fillPoly(shadow, [np.array(corners, np.int32)], 1.0)
-    shadow = cv2.GaussianBlur(shadow, (0, 0), 3)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), softness)
     return (board * (1 - depth * shadow)).astype(np.uint8)
 
 
@@ -120,6 +121,20 @@ def test_a_shadow_beside_the_glyph_stays_out_of_the_glyph():
     shaded = normalise_glyph(_shade(flat_board("7"), [(40, 250), (190, 330), (60, 370)], 0.4))
     assert shaded.box == clean.box
     assert np.corrcoef(shaded.image.ravel(), clean.image.ravel())[0, 1] > 0.95
+
+
+def test_a_hard_shadow_across_the_glyph_is_not_taken_for_ink():
+    """A hard-edged band of shadow from edge to edge, over half as dark as the marker, through
+    the glyph: it is wider than any stroke and weaker than the ink, so it is measured against
+    the board at stroke scale and goes; the glyph is cropped alone, away from the board's edge.
+    (Its strokes were measured as wide as the band, and the glyph taken with the band.)"""
+    clean = normalise_glyph(flat_board("7"))
+    band = [(0, 110), (400, 200), (400, 280), (0, 190)]  # 80 px wide, across the 7
+    shaded = normalise_glyph(_shade(flat_board("7"), band, 0.5, softness=1))
+    assert not shaded.reaches_edge()
+    assert shaded.box is not None and clean.box is not None
+    assert np.abs(np.subtract(shaded.box, clean.box)).max() <= 4
+    assert np.corrcoef(shaded.image.ravel(), clean.image.ravel())[0, 1] > 0.9
 
 
 def test_a_bold_stroke_stays_whole_among_thin_ones():
