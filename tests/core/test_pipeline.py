@@ -62,16 +62,32 @@ def test_an_outline_that_cuts_through_the_glyph_gives_way_to_the_whole_photo():
     assert read_board(_wall_with_board(820)).board_found is False
 
 
-def test_an_outline_with_no_ink_inside_gives_way_to_the_whole_photo():
-    """A sheet photographed up close, a shadow's quad on one half and the seven on the other:
-    the shadow's outline is the board the search finds, but there is nothing on it."""
+def _sheet_with_shadow(fleck_radius: int = 0) -> bytes:
+    """A sheet photographed up close, a shadow's quad on one half (with a fleck of dust of
+    ``fleck_radius`` px on it) and the seven on the other half."""
     sheet = np.full((900, 1200), 225, np.uint8)
     cv2.fillConvexPoly(sheet, np.array([[40, 60], [640, 40], [660, 860], [50, 840]], np.int32),
-                       120)
+                       160)
+    if fleck_radius:
+        cv2.circle(sheet, (350, 450), fleck_radius, 50, -1)
     cv2.line(sheet, (900, 300), (900, 620), 30, 26)
     cv2.line(sheet, (820, 300), (900, 300), 30, 26)
     ok, jpeg = cv2.imencode(".jpg", sheet, [cv2.IMWRITE_JPEG_QUALITY, 92])
     assert ok
-    photo = prepare_photo(jpeg.tobytes())
+    return jpeg.tobytes()
+
+
+def test_an_outline_with_no_ink_inside_gives_way_to_the_whole_photo():
+    """The shadow's outline is the board the search finds, but there is nothing on it."""
+    photo = prepare_photo(_sheet_with_shadow())
     assert photo.board_found is False
     assert photo.glyph.box is not None
+
+
+def test_an_outline_with_only_a_speck_inside_gives_way_to_the_whole_photo():
+    """The shadow's outline again, with a fleck of dust on it: a speck is not what the photo
+    is of, so the whole photo is read and the glyph is the seven, not the fleck."""
+    photo = prepare_photo(_sheet_with_shadow(fleck_radius=14))
+    assert photo.board_found is False
+    assert photo.glyph.box is not None
+    assert max(photo.glyph.box[2:]) > 0.2 * max(photo.glyph.ink.shape)
