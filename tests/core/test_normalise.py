@@ -93,6 +93,21 @@ def test_every_dot_of_a_dot_matrix_glyph_is_kept():
     assert w >= 36 * 4 + 22 - 2 and h >= 36 * 6 + 22 - 2  # from the first dot to the last
 
 
+def test_single_dots_are_kept_beside_a_long_run_of_touching_ones():
+    """An LED glyph whose bold stroke glows into one piece of forty dots: next to it each
+    single dot of the thin strokes is small, and was dropped as a speck (half a W was cut)."""
+    board = np.zeros((400, 400), np.uint8)
+    pitch, left, top = 24, 70, 70
+    for row in range(10):
+        for col in range(4):  # the bold stroke: dots that touch
+            cv2.circle(board, (left + pitch * col, top + pitch * row), 13, 230, -1)
+    thin = [(col, 9) for col in range(5, 11)] + [(10, row) for row in range(9)]
+    for col, row in thin:  # the thin strokes: dots apart
+        cv2.circle(board, (left + pitch * col, top + pitch * row), 9, 230, -1)
+    _, _, w, h = _crop_box(board)
+    assert w >= pitch * 10 + 13 + 9 - 2 and h >= pitch * 9 + 13 + 9 - 2  # first dot to last
+
+
 def test_a_bright_frame_rim_does_not_raise_the_bar_above_faint_chalk():
     """A chalkboard flattened with its light frame still round it: the rim is far brighter in
     the ink map than the chalk, and must not set the threshold the chalk is held to."""
