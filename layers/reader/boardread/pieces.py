@@ -24,7 +24,8 @@ def keep_glyph_pieces(mask: np.ndarray) -> np.ndarray:
     board (frame edges, ruled lines), specks (small next to the biggest piece left, unless
     many alike: dots). Then the pieces left are grouped by nearness (chalk grain, LED dots and
     pegs are many pieces of one glyph), the biggest, most central group is the glyph, and
-    groups near it join it (the dot of an i). Clutter elsewhere on the board (glare, a stray mark) does not widen the crop.
+    groups near it join it (the dot of an i). Clutter elsewhere on the board (glare, a stray
+    mark) does not widen the crop.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
