@@ -35,7 +35,7 @@ _PATCH_KERNEL = 3.0
 # (0.75 for both: 88.07 %, chalkboards 90.0 -> 84.2).
 _CLEAR_INK = {False: 0.75, True: 0.5}  # by light_on_dark
 _EDGE_MARGIN = 0.015  # share of the board's long side: a glyph this near an edge "reaches" it
-_SPECK = 0.05  # share of the board's long side: a glyph smaller than this is a speck
+_SPECK_SIDE = 0.05  # share of the board's long side: a glyph smaller than this is a speck
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,10 @@ class Glyph:
         return x <= margin or y <= margin or x + w >= width - margin or y + h >= height - margin
 
     def is_speck(self) -> bool:
-        """True when the glyph's long side is under _SPECK of the board's: nobody photographs
-        a board for that, so on a board found in a photo the outline most likely missed the
-        glyph (a hard shadow's edge taken for a side) and kept a fleck of grain or dust."""
-        return self.box is not None and max(self.box[2:]) < _SPECK * max(self.ink.shape)
+        """True when the glyph's long side is under _SPECK_SIDE of the board's: nobody
+        photographs a board for that, so on a board found in a photo the outline most likely
+        missed the glyph (a hard shadow's edge taken for a side) and kept a fleck of dust."""
+        return self.box is not None and max(self.box[2:]) < _SPECK_SIDE * max(self.ink.shape)
 
 
 def normalise_glyph(board: np.ndarray) -> Glyph:
