@@ -33,6 +33,24 @@ def test_uneven_light_does_not_leak_into_the_glyph():
     assert np.corrcoef(glyph.image.ravel(), even.image.ravel())[0, 1] > 0.9
 
 
+def test_a_light_board_on_a_mid_grey_wall_is_read_as_dark_ink():
+    """A whole photo read when no outline was found: the wall makes it mid-grey as a whole,
+    bright clutter on the wall is stronger "light ink" than the faint marker, but the centre,
+    where the photo is aimed, is a light board: dark ink, and the glyph is the seven."""
+    photo = np.full((400, 400), 110, np.uint8)
+    cv2.rectangle(photo, (80, 80), (320, 320), 225, -1)
+    cv2.line(photo, (160, 140), (240, 140), 150, 12)
+    cv2.line(photo, (240, 140), (190, 270), 150, 12)
+    for centre in ((40, 40), (360, 360), (360, 40)):
+        cv2.circle(photo, centre, 30, 250, -1)
+    glyph = normalise_glyph(photo)
+    assert not glyph.light_on_dark
+    assert glyph.box is not None
+    x, y, w, h = glyph.box
+    shave = 10  # the 2.5 % of each side normalise_glyph leaves out
+    assert 150 <= x + shave and x + w + shave <= 250 and 130 <= y + shave and y + h + shave <= 280
+
+
 def test_a_blank_board_gives_an_empty_glyph():
     glyph = normalise_glyph(np.full((300, 400), 228, np.uint8))
     assert glyph.box is None and glyph.image.max() == 0
