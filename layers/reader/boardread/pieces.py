@@ -8,6 +8,7 @@ import numpy as np
 _NEAR = 0.04  # pieces this close (share of the board's long side) are one group
 _REACH = 0.3  # groups this close to the glyph (share of its long side) are part of it
 _PAIRWISE_MAX = 200  # more pieces than this are grouped by drawing them (see _group_by_drawing)
+_MIN_PIECE = 4.0  # pixels: a smaller piece is always a speck
 _SPECK = 0.04  # pieces under this share of the biggest one's area are specks ...
 # ... unless they are dots: at least this many of them, most (_ALIKE_SHARE) within _ALIKE of
 # their median area, which is at least _MIN_DOT of the biggest piece's (chalk grain is finer).
@@ -61,14 +62,14 @@ def _min_area(areas: np.ndarray) -> float:
     of 30 dots made every single dot a "speck", and half a W was cut away (validation photos,
     models d42ab4: 19 put right, 2 wrong; test 27 and 5)."""
     biggest = float(areas.max())
-    bar = max(4.0, _SPECK * biggest)
-    small = areas[(areas < bar) & (areas >= 4)]
+    bar = max(_MIN_PIECE, _SPECK * biggest)
+    small = areas[(areas < bar) & (areas >= _MIN_PIECE)]
     if len(small) < _MIN_DOTS:
         return bar
     typical = float(np.median(small))
     alike = int(np.count_nonzero(np.abs(small - typical) <= _ALIKE * typical))
     if alike >= _MIN_DOTS and alike >= _ALIKE_SHARE * len(small) and typical >= _MIN_DOT * biggest:
-        return max(4.0, _DOT_BAR * typical)
+        return max(_MIN_PIECE, _DOT_BAR * typical)
     return bar
 
 
