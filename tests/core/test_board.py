@@ -1,3 +1,5 @@
+import itertools
+
 import cv2
 import numpy as np
 import pytest
@@ -47,6 +49,20 @@ def test_the_edge_map_is_the_dilated_gradient_thresholded(whiteboard_photo):
     gy = cv2.Sobel(small, cv2.CV_32F, 0, 1, ksize=3)
     dilated = cv2.dilate(cv2.magnitude(gx, gy), np.ones((5, 5), np.uint8))
     assert np.array_equal(board_module._edge_maps(small).near > 0, dilated >= 40)
+
+
+@pytest.mark.parametrize("vertices", [5, 7, 10])
+def test_the_convex_corner_subsets_are_the_ones_opencv_calls_convex(vertices):
+    """All 4-vertex subsets checked at once keep exactly those ``cv2.isContourConvex`` keeps,
+    in the same order, straight runs (collinear corners) included."""
+    rng = np.random.default_rng(vertices)
+    for _ in range(40):
+        poly = rng.integers(0, 24, (vertices, 2)).astype(np.float32) * 20  # collinear often
+        expected = [poly[list(idx)] for idx in itertools.combinations(range(vertices), 4)
+                    if cv2.isContourConvex(poly[list(idx)].reshape(4, 1, 2))]
+        got = board_module._convex_subsets(poly)
+        assert len(got) == len(expected)
+        assert all(np.array_equal(a, b) for a, b in zip(got, expected, strict=True))
 
 
 @pytest.mark.parametrize("shift", [0, 150, -150])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -151,18 +152,30 @@ def _as_quads(contour: np.ndarray, *, subsets: bool) -> list[np.ndarray]:
             if len(approx) == 4 and cv2.isContourConvex(approx):
                 return [approx.reshape(4, 2).astype(np.float32)]
         return []
-    quads = []
     perimeter = cv2.arcLength(contour, True)
     for eps in (0.01, 0.02, 0.03, 0.05):
         poly = cv2.approxPolyDP(contour, eps * perimeter, True).reshape(-1, 2)
         if len(poly) <= _MAX_VERTICES:
             break
-    if 4 < len(poly) <= _MAX_VERTICES:
-        for idx in itertools.combinations(range(len(poly)), 4):
-            quad = poly[list(idx)].astype(np.float32)
-            if cv2.isContourConvex(quad.reshape(4, 1, 2)):
-                quads.append(quad)
-    return quads
+    if not 4 < len(poly) <= _MAX_VERTICES:
+        return []
+    return list(_convex_subsets(poly.astype(np.float32)))
+
+
+def _convex_subsets(poly: np.ndarray) -> np.ndarray:
+    """Every 4 of the polygon's vertices (V x 2), in its order, that make a convex
+    quadrilateral (N x 4 x 2). Convex as ``cv2.isContourConvex`` has it: every turn the same
+    way, none straight; all subsets at once (a 10-vertex outline makes 210)."""
+    quads = poly[_four_of(len(poly))]
+    sides = np.roll(quads, -1, axis=1) - quads
+    incoming = np.roll(sides, 1, axis=1)
+    turns = incoming[..., 0] * sides[..., 1] - incoming[..., 1] * sides[..., 0]
+    return quads[(turns > 0).all(axis=1) | (turns < 0).all(axis=1)]
+
+
+@lru_cache(maxsize=_MAX_VERTICES + 1)
+def _four_of(count: int) -> np.ndarray:
+    return np.array(list(itertools.combinations(range(count), 4)), dtype=np.intp)
 
 
 def _line_quads(canny: np.ndarray) -> list[np.ndarray]:
