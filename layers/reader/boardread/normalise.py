@@ -71,7 +71,7 @@ def normalise_glyph(board: np.ndarray) -> Glyph:
     board = _inner(board, _BORDER_SHAVE)
     ink, light_on_dark = ink_map(board)
     mask = _ink_mask(ink)
-    mask = keep_glyph_pieces(mask)
+    mask = keep_glyph_pieces(mask, ink)
     if not mask.any():
         empty = np.zeros((MODEL_SIDE, MODEL_SIDE), np.uint8)
         return Glyph(image=empty, ink=ink, box=None, light_on_dark=light_on_dark)

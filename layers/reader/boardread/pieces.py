@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -16,17 +18,24 @@ _MIN_DOTS = 6
 _ALIKE, _ALIKE_SHARE = 0.25, 0.5
 _MIN_DOT = 0.005
 _DOT_BAR = 0.7  # dots are then kept down to this share of their median area
+# Shares of the glyph's strongest ink: a group near the glyph joins it only if its own strongest
+# ink reaches _JOIN_INK of it, and a piece kept must reach _FAINT_INK. Faint marks beside a
+# glyph (smudges of erased chalk, a pencil line) are not part of it (validation photos, models
+# d42ab4: 90.10 -> 90.20 %, 3 put right, none wrong; test 90.43 -> 90.53 %, 10 and 4;
+# 0.4 for both: 90.17 %; _FAINT_INK 0.55: 89.77 %, 15 broken).
+_JOIN_INK, _FAINT_INK = 0.55, 0.4
 
 
-def keep_glyph_pieces(mask: np.ndarray) -> np.ndarray:
-    """Keep the glyph's pieces, drop the rest.
+def keep_glyph_pieces(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """Keep the glyph's pieces of ``mask`` (where ``ink`` is over its bar), drop the rest.
 
     First the pieces that cannot be the glyph: touching the board's edge, lines spanning the
     board (frame edges, ruled lines), specks (small next to the biggest piece left, unless
     many alike: dots). Then the pieces left are grouped by nearness (chalk grain, LED dots and
     pegs are many pieces of one glyph), the biggest, most central group is the glyph, and
-    groups near it join it (the dot of an i). Clutter elsewhere on the board (glare, a stray
-    mark) does not widen the crop.
+    groups near it join it (the dot of an i) if their ink is clear, and the glyph's faint
+    pieces are dropped. Clutter elsewhere on the board (glare, a stray mark, a smudge) does
+    not widen the crop.
     """
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     if count <= 1:
@@ -38,10 +47,37 @@ def keep_glyph_pieces(mask: np.ndarray) -> np.ndarray:
     x, y, w, h, areas = (stats[1:, i][index] for i in range(5))
     boxes = np.stack([x, y, x + w, y + h], axis=1).astype(np.float64)
     groups = _group_by_gap(boxes, _NEAR * max(mask.shape))
-    chosen = _grow(boxes, groups, _pick_group(boxes, areas, groups, mask.shape))
-    lookup = np.zeros(count, np.uint8)  # per label; label 0 is the background
-    lookup[1 + index[chosen]] = 255
-    return lookup[labels]
+    chosen = _pick_group(boxes, areas, groups, mask.shape)
+    inked = mask > 0
+    pixels = _Pixels(labels[inked], ink[inked], count)
+    clear = pixels.reaching(_JOIN_INK * pixels.strongest(1 + index[chosen]))[1 + index]
+    chosen = _grow(boxes, groups, chosen, clear)
+    chosen &= pixels.reaching(_FAINT_INK * pixels.strongest(1 + index[chosen]))[1 + index]
+    return _lookup(count, 1 + index[chosen])[labels]
+
+
+def _lookup(count: int, kept: np.ndarray) -> np.ndarray:
+    """Per label: 255 for the ``kept`` ones, else 0 (label 0 is the background)."""
+    lookup = np.zeros(count, np.uint8)
+    lookup[kept] = 255
+    return lookup
+
+
+@dataclass(frozen=True)
+class _Pixels:
+    """The inked pixels' labels and ink, for questions about the pieces' ink."""
+
+    labels: np.ndarray
+    ink: np.ndarray
+    count: int  # labels, the background's included
+
+    def strongest(self, pieces: np.ndarray) -> float:
+        """The strongest ink of the pieces with these labels."""
+        return float(self.ink[_lookup(self.count, pieces)[self.labels] > 0].max())
+
+    def reaching(self, level: float) -> np.ndarray:
+        """Per label: whether any of its pixels has ink of at least ``level``."""
+        return np.bincount(self.labels[self.ink >= level], minlength=self.count) > 0
 
 
 def _candidate_pieces(stats: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -142,12 +178,14 @@ def _pick_group(boxes: np.ndarray, areas: np.ndarray, groups: np.ndarray,
     return groups == ids[int(np.argmax(score))]
 
 
-def _grow(boxes: np.ndarray, groups: np.ndarray, chosen: np.ndarray) -> np.ndarray:
-    """Add the groups within ``_REACH`` of the chosen pieces' own size, until none is."""
+def _grow(boxes: np.ndarray, groups: np.ndarray, chosen: np.ndarray,
+          clear: np.ndarray) -> np.ndarray:
+    """Add the groups within ``_REACH`` of the chosen pieces' own size that hold a ``clear``
+    piece, until none is."""
     while True:
         box = _span(boxes[chosen])
         reach = _REACH * max(box[2] - box[0], box[3] - box[1])
-        near = ~chosen & (_box_gaps(boxes, box) <= reach)
+        near = ~chosen & (_box_gaps(boxes, box) <= reach) & clear
         if not near.any():
             return chosen
         chosen = chosen | np.isin(groups, groups[near])
