@@ -1,6 +1,12 @@
 import cv2
 import numpy as np
-from boardread.normalise import GLYPH_SIDE, MODEL_SIDE, ink_map, normalise_glyph
+from boardread.normalise import (
+    _BORDER_SHAVE,
+    GLYPH_SIDE,
+    MODEL_SIDE,
+    ink_map,
+    normalise_glyph,
+)
 
 from .conftest import flat_board
 
@@ -47,7 +53,7 @@ def test_a_light_board_on_a_mid_grey_wall_is_read_as_dark_ink():
     assert not glyph.light_on_dark
     assert glyph.box is not None
     x, y, w, h = glyph.box
-    shave = 10  # the 2.5 % of each side normalise_glyph leaves out
+    shave = round(photo.shape[0] * _BORDER_SHAVE)  # the box is in the shaved board
     assert 150 <= x + shave and x + w + shave <= 250 and 130 <= y + shave and y + h + shave <= 280
 
 

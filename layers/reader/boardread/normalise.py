@@ -49,6 +49,11 @@ class Glyph:
     box: tuple[int, int, int, int] | None  # x, y, w, h of the glyph in ``ink``; None if empty
     light_on_dark: bool
 
+    def doubts_outline(self) -> bool:
+        """True when the glyph suggests that a board outline found in the photo is wrong:
+        there is no ink inside it, the glyph runs to its edge, or it is only a speck."""
+        return self.box is None or self.reaches_edge() or self.is_speck()
+
     def reaches_edge(self) -> bool:
         """True when the glyph runs to within _EDGE_MARGIN of the board's edge: on a board
         found in a photo, the outline then most likely cuts through the glyph."""

@@ -76,7 +76,7 @@ def prepare_photo(
     t1 = time.perf_counter()
     board = extract_board(grey)
     glyph = normalise_glyph(board.image)
-    if board.found and (glyph.box is None or glyph.reaches_edge() or glyph.is_speck()):
+    if board.found and glyph.doubts_outline():
         # The outline cuts through the glyph (a shadow's edge, a row of pegs, a stroke taken for
         # a side): the whole photo is read instead. Models a866fd, rendered validation and test
         # photos: 85.17 -> 85.73 % and 86.92 -> 87.50 % read right. On validation, the glyph
