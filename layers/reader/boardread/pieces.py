@@ -48,12 +48,13 @@ def keep_glyph_pieces(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
     boxes = np.stack([x, y, x + w, y + h], axis=1).astype(np.float64)
     groups = _group_by_gap(boxes, _NEAR * max(mask.shape))
     chosen = _pick_group(boxes, areas, groups, mask.shape)
+    own = 1 + index  # the candidates' labels (label 0 is the background)
     inked = mask > 0
     pixels = _Pixels(labels[inked], ink[inked], count)
-    clear = pixels.reaching(_JOIN_INK * pixels.strongest(1 + index[chosen]))[1 + index]
+    clear = pixels.reaching(_JOIN_INK * pixels.strongest(own[chosen]))[own]
     chosen = _grow(boxes, groups, chosen, clear)
-    chosen &= pixels.reaching(_FAINT_INK * pixels.strongest(1 + index[chosen]))[1 + index]
-    return _lookup(count, 1 + index[chosen])[labels]
+    chosen &= pixels.reaching(_FAINT_INK * pixels.strongest(own[chosen]))[own]
+    return _lookup(count, own[chosen])[labels]
 
 
 def _lookup(count: int, kept: np.ndarray) -> np.ndarray:
