@@ -98,11 +98,17 @@ def _colour(base: tuple[float, float, float], spread: float, rng: np.random.Gene
     return np.clip(np.array(base) + rng.normal(0, spread, 3), 0, 255).astype(np.float32)
 
 
+def _per_channel(plane: np.ndarray) -> np.ndarray:
+    """An (h, w) plane as an (h, w, 3) image. Arithmetic between same-shaped arrays runs 5-15x
+    faster in numpy than broadcasting (h, w, 1) or (3,) over (h, w, 3), for the same numbers."""
+    return cv2.merge([plane, plane, plane])
+
+
 def _plain(bw: int, bh: int, colour: np.ndarray, rng: np.random.Generator, grain: float
            ) -> np.ndarray:
     noise = np.empty((bh, bw), np.float32)
     cv2.randn(noise, 0.0, grain)
-    return noise[:, :, None] + colour
+    return cv2.merge([noise + c for c in colour])
 
 
 def _paint(board: np.ndarray, mask: np.ndarray, colour: np.ndarray, alpha: float
@@ -113,7 +119,7 @@ def _paint(board: np.ndarray, mask: np.ndarray, colour: np.ndarray, alpha: float
     if len(rows) == 0:
         return board
     y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
-    a = (mask[y0:y1, x0:x1] * alpha)[:, :, None]
+    a = _per_channel(mask[y0:y1, x0:x1] * alpha)
     region = board[y0:y1, x0:x1]
     change = colour - region
     change *= a
@@ -195,8 +201,8 @@ def _dots(board: np.ndarray, centres: np.ndarray, radius: float, colour: np.ndar
           ) -> np.ndarray:
     layer = np.zeros(board.shape[:2], np.uint8)
     r = max(1, round(radius * 4))
-    for cx, cy in centres:
-        cv2.circle(layer, (round(cx * 4), round(cy * 4)), r, 255, -1, cv2.LINE_AA, shift=2)
+    for cx, cy in np.rint(centres * 4).astype(np.int64).tolist():  # round() rounds half to even too
+        cv2.circle(layer, (cx, cy), r, 255, -1, cv2.LINE_AA, shift=2)
     return _paint(board, layer.astype(np.float32) / 255.0, colour, 1.0)
 
 
@@ -204,7 +210,8 @@ def _grid_centres(bw: int, bh: int, pitch: float, origin: tuple[float, float]) -
     ox, oy = origin[0] % pitch, origin[1] % pitch
     xs = np.arange(ox, bw, pitch)
     ys = np.arange(oy, bh, pitch)
-    return np.array([(x, y) for y in ys for x in xs], np.float32)
+    grid_x, grid_y = np.meshgrid(xs, ys)  # row by row, as the dots are drawn
+    return np.stack([grid_x, grid_y], axis=-1).reshape(-1, 2).astype(np.float32)
 
 
 def _lit_centres(lit: np.ndarray, pitch: float, origin: tuple[float, float]) -> np.ndarray:
@@ -260,8 +267,7 @@ def _frame(board: np.ndarray, rng: np.random.Generator) -> np.ndarray:
                                 value=colour.tolist())
     shade = np.zeros(framed.shape[:2], np.float32)
     shade[width : -width, width : -width] = 1
-    return framed - 25 * (1 - cv2.GaussianBlur(shade, (0, 0), 2))[:, :, None] * (shade == 1)[
-        :, :, None]
+    return framed - _per_channel(25 * (1 - cv2.GaussianBlur(shade, (0, 0), 2)) * (shade == 1))
 
 
 _STYLE_DRAWERS = {"whiteboard": _whiteboard, "chalkboard": _chalkboard, "paper": _paper,
@@ -326,11 +332,13 @@ def _scene(board: np.ndarray, w: int, h: int, rng: np.random.Generator
     quad = (quad + centre).astype(np.float32)
     src = np.array([[0, 0], [bw - 1, 0], [bw - 1, bh - 1], [0, bh - 1]], np.float32)
     matrix = cv2.getPerspectiveTransform(src, quad)
-    warped = cv2.warpPerspective(board, matrix, (w, h), flags=cv2.INTER_AREA)
-    alpha = cv2.warpPerspective(np.ones((bh, bw), np.float32), matrix, (w, h))[:, :, None]
+    # The board and its coverage in one warp (warpPerspective does INTER_AREA as INTER_LINEAR)
+    both = cv2.warpPerspective(cv2.merge([board, np.ones((bh, bw), np.float32)]), matrix,
+                               (w, h), flags=cv2.INTER_LINEAR)
+    warped, alpha = np.ascontiguousarray(both[:, :, :3]), both[:, :, 3]
     # scene * (1 - alpha) + warped * alpha, in place: the same numbers, no full-size temporaries
-    scene *= 1 - alpha
-    warped *= alpha
+    scene *= _per_channel(1 - alpha)
+    warped *= _per_channel(alpha)
     scene += warped
     return scene, quad
 
@@ -373,9 +381,9 @@ def _camera(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     glow = cv2.resize(glow, (w, h), interpolation=cv2.INTER_LINEAR)
     cast = rng.uniform(0.88, 1.12, 3).astype(np.float32)
     # photo * (field * cast) + glow, in place in a new array (the caller's photo is untouched)
-    lit = field[:, :, None] * cast
+    lit = cv2.merge([field * c for c in cast])
     np.multiply(photo, lit, out=lit)
-    lit += glow[:, :, None]
+    lit += _per_channel(glow)
     photo = lit
     sigma = rng.uniform(0.0, 1.6) * max(h, w) / 1000
     if sigma > 0.3:
@@ -388,7 +396,7 @@ def _camera(photo: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         photo = cv2.filter2D(photo, -1, cv2.warpAffine(kernel, rot, (k, k)))
     noise = np.empty((h, w), np.float32)
     cv2.randn(noise, 0.0, float(rng.uniform(1, 7)))
-    photo = photo + noise[:, :, None]
+    photo = photo + _per_channel(noise)
     return np.clip(photo, 0, 255, out=photo).astype(np.uint8)
 
 
