@@ -19,7 +19,7 @@ class TrainConfig:
     report_dir: Path = REPO / "training" / "report"
     # photos rendered per split (train photos are also augmented at the glyph level)
     photos: dict[str, int] = field(
-        default_factory=lambda: {"train": 40000, "val": 3000, "test": 6000})
+        default_factory=lambda: {"train": 60000, "val": 3000, "test": 6000})
     category_shares: dict[str, float] = field(
         default_factory=lambda: {"digit": 0.3, "letter": 0.45, "free_pattern": 0.25})
     # where each category's glyphs come from (shares within the category)
