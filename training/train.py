@@ -142,7 +142,8 @@ def train_task(config: TrainConfig, task: str, train: dict, val: dict) -> Path:
     schedule = tf.keras.optimizers.schedules.CosineDecay(config.learning_rate, steps)
     model.compile(optimizer=tf.keras.optimizers.Adam(schedule),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+    stop = tf.keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
+                                            patience=config.patience,
                                             restore_best_weights=True,
                                             start_from_epoch=config.early_stop_from)
     history = model.fit(ds, validation_data=(vx, vy), epochs=config.epochs, verbose=0,
