@@ -175,7 +175,7 @@ def markdown(metrics: dict, config: TrainConfig) -> str:
         "## Reproduce",
         "",
         "```",
-        "make train        # render, train, export, evaluate, report (70-80 minutes on 2 cores)",
+        "make train        # render, train, export, evaluate, report (60-85 minutes on 2 cores)",
         "```",
         "",
         f"Seed {config.seed}; photos per split {config.photos}.",
