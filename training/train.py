@@ -90,7 +90,7 @@ def training_batches(x: np.ndarray, y: np.ndarray, batch_size: int, seed: int
                .shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
                .batch(batch_size))
     # No autotuning: Keras drops each epoch's iterator at the next one's start, and dropping
-    # one waited for the autotune thread's sleep: ~40 s with the CPU idle, in 8 of the 24
+    # one waited for the autotune thread's sleep: ~40 s with the CPU idle, in 12 of the 24
     # epochs of a category run on 60,000 photos (py-spy on the stalled process). Same batches.
     options = tf.data.Options()
     options.autotune.enabled = False
