@@ -114,6 +114,15 @@ def class_weights(y: np.ndarray, task: str) -> dict[int, float]:
     return {i: float(w) for i, w in enumerate(weights)}
 
 
+def early_stopping(config: TrainConfig) -> tf.keras.callbacks.EarlyStopping:
+    """Stop when validation accuracy has not reached a new best for ``patience`` epochs (see
+    ``TrainConfig.patience``: validation loss swings while accuracy still climbs)."""
+    return tf.keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
+                                            patience=config.patience,
+                                            restore_best_weights=True,
+                                            start_from_epoch=config.early_stop_from)
+
+
 class Progress(tf.keras.callbacks.Callback):
     """One log line per epoch with the time it took and an ETA for the remaining epochs."""
 
@@ -142,13 +151,9 @@ def train_task(config: TrainConfig, task: str, train: dict, val: dict) -> Path:
     schedule = tf.keras.optimizers.schedules.CosineDecay(config.learning_rate, steps)
     model.compile(optimizer=tf.keras.optimizers.Adam(schedule),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    stop = tf.keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max",
-                                            patience=config.patience,
-                                            restore_best_weights=True,
-                                            start_from_epoch=config.early_stop_from)
     history = model.fit(ds, validation_data=(vx, vy), epochs=config.epochs, verbose=0,
                         class_weight=class_weights(y, task),
-                        callbacks=[stop, Progress(task, config.epochs)])
+                        callbacks=[early_stopping(config), Progress(task, config.epochs)])
     out = config.build_dir / "models"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{task}.keras"

@@ -2,9 +2,10 @@
 
 import numpy as np
 
+from training.config import TrainConfig
 from training.glyphs import DIGITS, LETTERS
 from training.models import FINE_CLASSES, TASKS, answering_model, build_model
-from training.train import class_weights, jitter, task_arrays, training_batches
+from training.train import class_weights, early_stopping, jitter, task_arrays, training_batches
 
 FINE = FINE_CLASSES["category"]
 FREE = len(FINE) - 1
@@ -119,3 +120,26 @@ def test_the_exported_category_model_gives_its_class_logits_once(tmp_path):
     expected = tf.keras.Model(trained.input, trained.get_layer("fine_probs").output)(x)[0]
     assert probs.shape == (3,) and logits.shape == (len(FINE),)
     np.testing.assert_allclose(tf.nn.softmax(logits).numpy(), expected.numpy(), atol=0.02)
+
+
+def _epochs_run(val_loss: list[float], val_accuracy: list[float]) -> int:
+    """Epochs a training run of these validation figures lasts under the early stopping rule."""
+    model = build_model("digit")
+    stop = early_stopping(TrainConfig(patience=2, early_stop_from=0))
+    stop.set_model(model)
+    stop.on_train_begin()
+    for epoch, (loss, accuracy) in enumerate(zip(val_loss, val_accuracy)):
+        stop.on_epoch_end(epoch, {"val_loss": loss, "val_accuracy": accuracy})
+        if model.stop_training:
+            return epoch + 1
+    return len(val_loss)
+
+
+def test_training_runs_on_while_validation_accuracy_climbs_though_its_loss_swings():
+    """On validation loss, df5d54's digit network stopped at epoch 22 and kept epoch 14's
+    weights while its validation accuracy still rose."""
+    loss = [0.30, 0.20, 0.25, 0.26, 0.27, 0.28, 0.29, 0.31]
+    climbing = [0.90, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97]
+    assert _epochs_run(loss, climbing) == len(loss)
+    stalled = [0.90, 0.91, 0.92, 0.92, 0.92, 0.92, 0.92, 0.92]
+    assert _epochs_run(loss, stalled) == 5
