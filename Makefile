@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test train smoke-train bench report clean
+.PHONY: help install run test train smoke-train review bench report clean
 .PHONY: bench-api events validate build deploy publish loadtest sync-feedback retrain
 STACK ?= boardread
 export SAM_CLI_TELEMETRY := 0
@@ -48,6 +48,10 @@ smoke-train: install ## The whole training pipeline on tiny data (minutes)
 	$(PY) -m training.dataset --smoke
 	$(PY) -m training.train --smoke
 	$(PY) -m training.export --smoke
+
+review: install ## A person's review of test misreads: grids in build/review/ (JUDGED=file tallies)
+	test -f build/data/test.npz || $(PY) -m training.dataset --splits val test
+	$(PY) -m training.review $(if $(JUDGED),--judged $(JUDGED))
 
 bench: build ## Print latency, size and cold-start figures (cold start: the sam build)
 	$(PY) -m training.bench

@@ -4,7 +4,7 @@ The split is decided per glyph group before anything is rendered (see ``splits``
 is then rendered from a per-sample seed and read with ``boardread.pipeline.prepare_photo``, the
 very function the Lambda function runs. Output: ``build/data/<split>.npz``.
 
-    python -m training.dataset [--smoke] [--extra FOLDER [--extra-only]]
+    python -m training.dataset [--smoke] [--splits val test] [--extra FOLDER [--extra-only]]
 """
 
 from __future__ import annotations
@@ -206,15 +206,16 @@ def _variants(data: bytes, seed: int) -> list[bytes]:
     return out
 
 
-def build_all(config: TrainConfig, extra: Path | None = None, extra_only: bool = False) -> None:
-    """Render the three splits (unless ``extra_only``), then the user's photos of ``extra``.
+def build_all(config: TrainConfig, extra: Path | None = None, extra_only: bool = False,
+              splits: tuple[str, ...] = SPLITS) -> None:
+    """Render ``splits`` (unless ``extra_only``), then the user's photos of ``extra``.
     User data of an earlier run is removed either way, so no stale photo trains a model."""
     if not extra_only:
         ctx = mp.get_context("fork")
         glyphs = Pool(split_specs(build_catalog(config.build_dir / "fonts.json"), config.seed))
         with ctx.Pool(config.workers, initializer=_init_worker,
                       initargs=(config, glyphs)) as pool:
-            for split in SPLITS:
+            for split in splits:
                 build_split(config, split, pool)
     for stale in (config.build_dir / "data").glob("user-*.npz"):
         stale.unlink()
@@ -231,6 +232,8 @@ def main(argv: list[str] | None = None) -> None:
                             "(digit/7/*.jpg, letter/K/*.jpg, free_pattern/*.jpg)")
         parser.add_argument("--extra-only", action="store_true",
                             help="keep the rendered splits, rebuild only the --extra photos")
+        parser.add_argument("--splits", nargs="+", choices=SPLITS, default=list(SPLITS),
+                            help="render only these (val test: ~5 minutes, for a review)")
 
     config, args = stage_config(__doc__, argv, add_arguments)
     if args.extra is not None and not args.extra.is_dir():
@@ -238,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.extra_only and not all((config.build_dir / "data" / f"{s}.npz").is_file()
                                    for s in SPLITS):
         raise SystemExit("--extra-only needs the rendered splits: run without it first")
-    build_all(config, args.extra, args.extra_only)
+    build_all(config, args.extra, args.extra_only, tuple(args.splits))
 
 if __name__ == "__main__":
     main()

@@ -54,24 +54,35 @@ def confusion_png(task: dict, title: str, path: Path) -> None:
 def misreads_png(worst: list[dict], path: Path, columns: int = 4) -> None:
     """Each misread: the photo (re-rendered from its seed), the flattened board, what the
     model saw, and the caption truth -> reading."""
-    tiles = []
-    for item in worst:
-        spec = GlyphSpec(item["source"], item["category"], item["label"] or None, item["group"],
-                         item["key"], item["char"])
-        data = render_photo(spec, item["seed"]).data
-        prepared = prepare_photo(data)
-        photo = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-        tile = np.full((200, 420, 3), 255, np.uint8)
-        tile[:160, :200] = _fit(photo, 200, 160)
-        tile[:160, 205:365] = _fit(cv2.cvtColor(prepared.board, cv2.COLOR_GRAY2BGR), 160, 160)
-        seen = cv2.resize(prepared.glyph.image, (50, 50), interpolation=cv2.INTER_NEAREST)
-        tile[:50, 368:418] = cv2.cvtColor(seen, cv2.COLOR_GRAY2BGR)
-        truth = item["label"] or "free"
-        read = item["read_label"] or "free"
-        caption = f"{truth} ({item['source']}, {item['style']}) read {read} {item['confidence']:.2f}"
-        cv2.putText(tile, caption, (4, 185), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 180), 1,
-                    cv2.LINE_AA)
-        tiles.append(tile)
+    write_grid([misread_tile(item, misread_caption(item)) for item in worst], path, columns)
+
+
+def misread_caption(item: dict) -> str:
+    truth = item["label"] or "free"
+    read = item["read_label"] or "free"
+    return f"{truth} ({item['source']}, {item['style']}) read {read} {item['confidence']:.2f}"
+
+
+def misread_tile(item: dict, caption: str) -> np.ndarray:
+    """One misread (a dict of the glyph's spec, seed, style, reading), 200 x 420 px."""
+    spec = GlyphSpec(item["source"], item["category"], item["label"] or None, item["group"],
+                     item["key"], item["char"])
+    data = render_photo(spec, item["seed"]).data
+    prepared = prepare_photo(data)
+    photo = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    tile = np.full((200, 420, 3), 255, np.uint8)
+    tile[:160, :200] = _fit(photo, 200, 160)
+    tile[:160, 205:365] = _fit(cv2.cvtColor(prepared.board, cv2.COLOR_GRAY2BGR), 160, 160)
+    seen = cv2.resize(prepared.glyph.image, (50, 50), interpolation=cv2.INTER_NEAREST)
+    tile[:50, 368:418] = cv2.cvtColor(seen, cv2.COLOR_GRAY2BGR)
+    cv2.putText(tile, caption, (4, 185), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 0, 180), 1,
+                cv2.LINE_AA)
+    return tile
+
+
+def write_grid(tiles: list[np.ndarray], path: Path, columns: int) -> None:
+    """Tiles of one size in rows of ``columns``, the last row padded with white."""
+    tiles = list(tiles)
     while len(tiles) % columns:
         tiles.append(np.full_like(tiles[0], 255))
     rows = [np.hstack(tiles[i : i + columns]) for i in range(0, len(tiles), columns)]

@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 from boardread.manifest import MODEL_NAMES
@@ -95,3 +96,18 @@ def test_real_photos_train_and_test_never_share_a_photo(smoke_build):
     train = set(np.load(smoke_build / "data" / "user-train.npz")["group"].tolist())
     test = set(np.load(smoke_build / "data" / "user-test.npz")["group"].tolist())
     assert train and test and not train & test
+
+
+def test_the_review_draws_misreads_and_tallies_a_persons_judgement(smoke_build, tmp_path):
+    judged = tmp_path / "judged.txt"
+    judged.write_text("# two of three judged\n0 A narrow o\n2 P\n")
+    run = subprocess.run([sys.executable, "-m", "training.review", "--smoke", "--build-dir",
+                          str(smoke_build), "--sample", "3", "--judged", str(judged)],
+                         check=True, timeout=300, capture_output=True, text=True)
+    top = [float(line.split(": ")[1].rstrip(" %")) for line in run.stdout.splitlines()
+           if "best answers" in line]
+    assert len(top) == 3 and top == sorted(top) and top[0] < 100  # a smoke model misreads
+    grid = smoke_build / "review" / "test-00.png"
+    assert cv2.imread(str(grid)).shape == (200, 3 * 420, 3)  # one row of 3 tiles
+    assert "2 of 3 sampled misreads judged" in run.stdout
+    assert "| A: ambiguous to a person | 1 | 50 % |" in run.stdout
